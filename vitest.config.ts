@@ -1,0 +1,35 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    coverage: {
+      provider: 'v8',
+      // v8 coverage reports only loaded files unless told what to include; untested files must show up.
+      include: ['src/**/*.ts', 'dev/**/*.ts'],
+      exclude: ['**/*.test.ts'],
+      reporter: ['text-summary', 'json-summary', 'html'],
+    },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'dev/**/*.test.ts', 'test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/setup/integration-env.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          teardownTimeout: 60_000,
+          // One control plane and one Redis serve every file; files run one at a time on 2 cores.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
