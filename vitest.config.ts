@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    teardownTimeout: 60_000,
     coverage: {
       provider: 'v8',
       // v8 coverage reports only loaded files unless told what to include; untested files must show up.
@@ -25,7 +26,6 @@ export default defineConfig({
           globalSetup: ['test/setup/integration-env.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          teardownTimeout: 60_000,
           // One control plane and one Redis serve every file; files run one at a time on 2 cores.
           fileParallelism: false,
         },
