@@ -1,0 +1,253 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { Agent, request } from 'node:https';
+import type { RequestOptions } from 'node:https';
+import type { Logger } from '../log.ts';
+import { silentLogger } from '../log.ts';
+import { KubeApiError, KubeUnavailableError } from './errors.ts';
+import type { KubeErrorContext } from './errors.ts';
+import { FIELD_MANAGER } from './ownership.ts';
+import type { K8sObject, ResourceType } from './object.ts';
+import { apiVersionOf } from './object.ts';
+
+/**
+ * The daemon's view of the Kubernetes API: a thin REST layer. @kubernetes/client-node's KubeConfig does the
+ * credential work (kubeconfig files, in-cluster ServiceAccount tokens that rotate, exec plugins); requests are
+ * plain HTTPS so that pagination, server-side apply, dry-run and request counting are explicit and testable.
+ */
+
+export type KubeVerb = 'get' | 'list' | 'apply' | 'delete' | 'discover';
+
+export interface KubeClientOptions {
+  /** Path of a kubeconfig; without it: KUBECONFIG, ~/.kube/config, or in-cluster, as kubectl does. */
+  kubeconfig?: string;
+  /** A kubeconfig as text (tests). */
+  kubeconfigYaml?: string;
+  /**
+   * Use the in-cluster ServiceAccount (KUBERNETES_SERVICE_HOST/PORT and the token, CA and namespace files under
+   * `<root>/var/run/secrets/kubernetes.io/serviceaccount/`); root defaults to `/`. Tests point it at a temp dir.
+   */
+  inClusterRoot?: string;
+  /** Items per list page (`limit`); the apiserver hands back a `continue` token for the rest. */
+  pageSize?: number;
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface ApplyOptions {
+  /** `dryRun=All`: the apiserver validates and admits but stores nothing. */
+  serverDryRun?: boolean;
+  /** Take fields from other managers (default false: a conflict is reported, not overridden). */
+  force?: boolean;
+}
+
+export interface DeleteOptions {
+  serverDryRun?: boolean;
+  /** Refuse the delete if the object changed since it was observed. */
+  preconditions?: { resourceVersion?: string; uid?: string };
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+}
+
+interface KubeStatus {
+  kind?: string;
+  reason?: string;
+  message?: string;
+  details?: { causes?: { field?: string; message?: string }[] };
+}
+
+export function loadKubeConfig(
+  opts: Pick<KubeClientOptions, 'kubeconfig' | 'kubeconfigYaml' | 'inClusterRoot'>,
+): KubeConfig {
+  const kc = new KubeConfig();
+  if (opts.inClusterRoot !== undefined) kc.loadFromCluster(opts.inClusterRoot === '/' ? undefined : opts.inClusterRoot);
+  else if (opts.kubeconfigYaml) kc.loadFromString(opts.kubeconfigYaml);
+  else if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+  else kc.loadFromDefault();
+  if (!kc.getCurrentCluster()) throw new Error('no Kubernetes cluster in the kubeconfig (current-context is empty)');
+  return kc;
+}
+
+export function resourcePath(rt: ResourceType, namespace?: string, name?: string): string {
+  const base = rt.group === '' ? `/api/${rt.version}` : `/apis/${rt.group}/${rt.version}`;
+  const ns = rt.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${base}${ns}/${rt.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}
+
+function resourceName(rt: ResourceType): string {
+  return rt.group === '' ? rt.plural : `${rt.plural}.${rt.group}`;
+}
+
+export class KubeClient {
+  readonly server: string;
+  readonly #kc: KubeConfig;
+  readonly #pageSize: number;
+  readonly #timeoutMs: number;
+  readonly #log: Logger;
+  readonly #agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  readonly #counts = new Map<string, number>();
+
+  constructor(opts: KubeClientOptions = {}) {
+    this.#kc = loadKubeConfig(opts);
+    this.server = this.#kc.getCurrentCluster()?.server ?? '';
+    this.#pageSize = opts.pageSize ?? 500;
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#log = opts.logger ?? silentLogger;
+  }
+
+  /** Requests sent so far, by verb (`apply`, `delete`, ...): how tests prove a steady state writes nothing. */
+  requestCounts(): Record<string, number> {
+    return Object.fromEntries([...this.#counts.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  writeCount(): number {
+    return (this.#counts.get('apply') ?? 0) + (this.#counts.get('delete') ?? 0);
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  /** Resources served for a group/version, or null when the API group is not installed (CRD missing). */
+  async discover(group: string, version: string): Promise<string[] | null> {
+    const path = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+    const ctx = { verb: 'discover', resource: group === '' ? version : `${group}/${version}` };
+    try {
+      const res = await this.#send<{ resources: { name: string }[] }>('discover', 'GET', path, ctx);
+      return res.resources.map(r => r.name).filter(n => !n.includes('/'));
+    } catch (err) {
+      if (err instanceof KubeApiError && err.isNotFound) return null;
+      throw err;
+    }
+  }
+
+  async get(rt: ResourceType, name: string, namespace?: string): Promise<K8sObject | null> {
+    const ctx = { verb: 'get', resource: resourceName(rt), name, namespace };
+    try {
+      return await this.#send<K8sObject>('get', 'GET', resourcePath(rt, namespace, name), ctx);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.isNotFound) return null;
+      throw err;
+    }
+  }
+
+  /** Every object of a type, following `continue` tokens to the end (an empty token ends the list). */
+  async list(rt: ResourceType, opts: ListOptions = {}): Promise<K8sObject[]> {
+    const items: K8sObject[] = [];
+    const ctx = { verb: 'list', resource: resourceName(rt), namespace: opts.namespace };
+    let token: string | undefined;
+    do {
+      const q = new URLSearchParams({ limit: String(this.#pageSize) });
+      if (token) q.set('continue', token);
+      if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
+      const page = await this.#send<{ items?: K8sObject[]; metadata?: { continue?: string } }>(
+        'list',
+        'GET',
+        `${resourcePath(rt, opts.namespace)}?${q.toString()}`,
+        ctx,
+      );
+      // List items omit apiVersion/kind; put them back so every stage sees whole objects.
+      for (const item of page.items ?? []) items.push({ ...item, apiVersion: apiVersionOf(rt), kind: rt.kind });
+      token = page.metadata?.continue || undefined;
+    } while (token);
+    return items;
+  }
+
+  /** Server-side apply as field manager `netbox-ippool-sync`: only the fields in `obj` become ours. */
+  async apply(rt: ResourceType, obj: K8sObject, opts: ApplyOptions = {}): Promise<K8sObject> {
+    const { name, namespace } = obj.metadata;
+    const q = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: String(opts.force ?? false) });
+    if (opts.serverDryRun) q.set('dryRun', 'All');
+    const ctx = { verb: 'apply', resource: resourceName(rt), name, namespace };
+    return this.#send<K8sObject>('apply', 'PATCH', `${resourcePath(rt, namespace, name)}?${q.toString()}`, ctx, {
+      body: JSON.stringify(obj),
+      contentType: 'application/apply-patch+yaml',
+    });
+  }
+
+  /** Deletes one object; a missing object counts as deleted. */
+  async delete(
+    rt: ResourceType,
+    name: string,
+    namespace: string | undefined,
+    opts: DeleteOptions = {},
+  ): Promise<'deleted' | 'absent'> {
+    const q = new URLSearchParams();
+    if (opts.serverDryRun) q.set('dryRun', 'All');
+    const body = {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      propagationPolicy: 'Background',
+      ...(opts.preconditions ? { preconditions: opts.preconditions } : {}),
+    };
+    const ctx = { verb: 'delete', resource: resourceName(rt), name, namespace };
+    try {
+      await this.#send(
+        'delete',
+        'DELETE',
+        `${resourcePath(rt, namespace, name)}${q.size ? `?${q.toString()}` : ''}`,
+        ctx,
+        {
+          body: JSON.stringify(body),
+          contentType: 'application/json',
+        },
+      );
+      return 'deleted';
+    } catch (err) {
+      if (err instanceof KubeApiError && err.isNotFound) return 'absent';
+      throw err;
+    }
+  }
+
+  async #send<T>(
+    verb: KubeVerb,
+    method: string,
+    path: string,
+    ctx: KubeErrorContext,
+    payload?: { body: string; contentType: string },
+  ): Promise<T> {
+    this.#counts.set(verb, (this.#counts.get(verb) ?? 0) + 1);
+    const url = new URL(path, this.server);
+    const options: RequestOptions = {
+      method,
+      agent: this.#agent,
+      timeout: this.#timeoutMs,
+      headers: {
+        Accept: 'application/json',
+        ...(payload ? { 'Content-Type': payload.contentType, 'Content-Length': Buffer.byteLength(payload.body) } : {}),
+      },
+    };
+    await this.#kc.applyToHTTPSOptions(options);
+    const started = Date.now();
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(url, options, res => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.#timeoutMs} ms`)));
+      req.on('error', err => reject(new KubeUnavailableError(err.message, ctx, err)));
+      if (payload) req.write(payload.body);
+      req.end();
+    });
+    this.#log.debug({ verb, method, path: url.pathname, status, ms: Date.now() - started }, 'kubernetes request');
+    if (status >= 200 && status < 300) return (text ? JSON.parse(text) : {}) as T;
+    let parsed: KubeStatus = {};
+    try {
+      parsed = JSON.parse(text) as KubeStatus;
+    } catch (err) {
+      this.#log.debug({ err, status }, 'non-JSON error body from the apiserver');
+    }
+    // Server-side apply answers 500 (not 422) when a field has the wrong type for the schema: that is a bad
+    // object, not a sick apiserver, so it is reported against the object and the cycle goes on.
+    const badApplyPatch = status === 500 && /failed to create typed patch object/.test(parsed.message ?? '');
+    if ((status >= 500 || status === 0) && !badApplyPatch) {
+      throw new KubeUnavailableError(`HTTP ${status}: ${(parsed.message ?? text).slice(0, 300)}`, ctx);
+    }
+    const reason = badApplyPatch ? 'Invalid' : (parsed.reason ?? 'Unknown');
+    throw new KubeApiError(status, reason, parsed.message ?? text.slice(0, 300), ctx, parsed.details?.causes ?? []);
+  }
+}
