@@ -1,0 +1,95 @@
+import type { Cidr } from '../ip/index.ts';
+import type { Config } from '../config.ts';
+import type { NetBoxSnapshot } from '../netbox/source.ts';
+import { indexHeld } from './exclusions.ts';
+import type { PoolIntent } from './intent.ts';
+import { describeSubject } from './issue.ts';
+import type { Issue } from './issue.ts';
+import { readMember, subjectOf } from './members.ts';
+import type { Member } from './members.ts';
+import { cmp, findCollisions } from './naming.ts';
+import { buildPool, poolSubject, withheld } from './pool.ts';
+import type { VrfId } from './space.ts';
+
+/**
+ * NetBox snapshot + config → the pools the cluster should have. Pure and deterministic: intents are sorted by
+ * kind, namespace and name, issues by subject. One bad object never stops the others: it gets an error, and the
+ * pool it belongs to is withheld (a pool-subject error), which tells the plan to leave that pool as it is.
+ *
+ * Objects sharing kind, namespace and `k8s_pool_name` form one pool; they must share a VRF, must not overlap,
+ * and must agree on block size, node selector and option values. Families may mix (dual-stack).
+ * A pool is draining only when every member is deprecated; otherwise deprecated members are left out.
+ */
+
+export interface MappingResult {
+  intents: PoolIntent[];
+  issues: Issue[];
+}
+
+export function buildIntents(snapshot: NetBoxSnapshot, config: Config): MappingResult {
+  const { index, issues } = indexHeld(snapshot, config.selection);
+  const cidrCache = new Map<VrfId, Cidr[]>();
+  const recordedCidrs = (vrf: VrfId): Cidr[] => {
+    let list = cidrCache.get(vrf);
+    if (!list) {
+      list = index.prefixes.filter(p => p.vrf === vrf).map(p => p.cidr);
+      cidrCache.set(vrf, list);
+    }
+    return list;
+  };
+
+  const groups = new Map<string, Member[]>();
+  const unplaced = new Set<string>();
+  const selected = [
+    ...[...snapshot.prefixes].sort((a, b) => a.id - b.id).map(nb => ({ model: 'prefix' as const, nb })),
+    ...[...snapshot.ipRanges].sort((a, b) => a.id - b.id).map(nb => ({ model: 'ip-range' as const, nb })),
+  ];
+  for (const obj of selected) {
+    const result = readMember(obj, config, recordedCidrs);
+    issues.push(...result.issues);
+    if (result.unplaced !== undefined) unplaced.add(result.unplaced);
+    if (result.member) groups.set(result.member.key, [...(groups.get(result.member.key) ?? []), result.member]);
+  }
+
+  const pools = [...groups].map(([key, members]) => {
+    const first = members[0] as Member;
+    return { key, kind: first.kind, namespace: first.namespace, name: first.name, members };
+  });
+  const collided = new Set<string>();
+  for (const group of findCollisions(pools)) {
+    const objects = group.flatMap(p => p.members.map(m => m.ref.display)).join(', ');
+    for (const pool of group) {
+      collided.add(pool.key);
+      for (const m of pool.members) {
+        issues.push({
+          severity: 'error',
+          subject: subjectOf(m.ref),
+          reason: `pool name ${pool.name} is also claimed by another pool (NetBox ${objects}); none of them is rendered`,
+          field: `custom_fields.${config.selection.customFields.poolName}`,
+          hint: `give the pools distinct ${config.selection.customFields.poolName} values, or the same one if they are meant to be one pool`,
+        });
+      }
+    }
+    const pool = group[0];
+    if (pool)
+      issues.push(withheld(poolSubject(pool), `${group.length} different pools map to this name (NetBox ${objects})`));
+  }
+
+  const intents: PoolIntent[] = [];
+  for (const pool of pools) {
+    if (collided.has(pool.key)) continue;
+    const built = buildPool(pool, unplaced, index, config);
+    issues.push(...built.issues);
+    if (built.intent) intents.push(built.intent);
+  }
+  intents.sort((a, b) => cmp(a.kind, b.kind) || cmp(a.namespace ?? '', b.namespace ?? '') || cmp(a.name, b.name));
+  return { intents, issues: sortIssues(issues) };
+}
+
+function sortIssues(issues: Issue[]): Issue[] {
+  const key = (i: Issue) => `${describeSubject(i.subject)}\u0000${i.field ?? ''}\u0000${i.reason}`;
+  return issues
+    .map(i => ({ i, k: key(i) }))
+    .sort((a, b) => cmp(a.k, b.k))
+    .map(x => x.i);
+}

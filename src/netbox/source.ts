@@ -1,0 +1,219 @@
+import { cidrRange, cidrSize, compareRanges, formatCidr, rangeContains, smallestCidrContaining } from '../ip/index.ts';
+import type { Cidr } from '../ip/index.ts';
+import type { SelectionConfig } from '../config.ts';
+import { candidateParents, ipRangeSpan, prefixCidr, rangeNetwork, vrfIdOf } from '../mapping/space.ts';
+import type { RangeSpan, VrfId } from '../mapping/space.ts';
+import type { NbIpAddress, NbIpRange, NbPrefix, NbQuery, NetBoxReader } from './types.ts';
+
+/**
+ * The source: everything the mapping needs from NetBox for one cluster, read in as few requests as the API
+ * allows. I/O only — no judgement about what is valid; a failed read throws, and the caller then treats NetBox
+ * as unavailable (and deletes nothing).
+ *
+ * Requests (B = filterBatchSize; an area is a selected prefix or the network of a selected IP range):
+ *   2        selected prefixes and IP ranges: role=<each role>, tag=<cluster tag>, status=active|deprecated
+ *   ≥0       prefixes that may hold an IP range whose own mask does not cover it: prefix=<candidate> × B
+ *   ~2·N/B   IP addresses and IP ranges inside the N areas (nested areas count once): parent=<area> × B per
+ *            VRF; `parent` ORs repeated values
+ *   ≤N       prefixes inside the areas: within=<area> — NetBox takes a single `within` value, so neighbouring
+ *            areas of one VRF share one query on their common supernet when that is at most 4× their size
+ * Held objects are read whatever their status or tags: the mapping decides what counts as an exclusion. For a
+ * VRF the reads filter by vrf_id; for the global table they do not (the mapping matches VRFs itself).
+ */
+
+export interface NetBoxSnapshot {
+  /** Prefixes selected for the cluster (configured role, cluster tag, status active or deprecated). */
+  prefixes: NbPrefix[];
+  /** IP ranges selected the same way. */
+  ipRanges: NbIpRange[];
+  /**
+   * What NetBox records in and around that space: addresses, ranges and prefixes inside the selected prefixes
+   * and IP range networks, and prefixes containing IP ranges. May include the selected objects themselves and
+   * objects of other VRFs. Sorted by id, no duplicates.
+   */
+  recorded: { prefixes: NbPrefix[]; ipRanges: NbIpRange[]; ipAddresses: NbIpAddress[] };
+}
+
+export interface SnapshotOptions {
+  /** Values per repeated filter parameter (URL length stays under ~4 kB at 50 IPv6 prefixes). Default 50. */
+  filterBatchSize?: number;
+  /** Requests in flight at once. Default 4. */
+  concurrency?: number;
+}
+
+export const SELECTED_STATUSES = ['active', 'deprecated'] as const;
+
+/** A supernet query may cover at most this many times the address space of the areas it stands for. */
+const SUPERNET_SLACK = 4n;
+
+export async function readSnapshot(
+  reader: NetBoxReader,
+  sel: SelectionConfig,
+  opts: SnapshotOptions = {},
+): Promise<NetBoxSnapshot> {
+  const batch = Math.max(1, opts.filterBatchSize ?? 50);
+  const concurrency = Math.max(1, opts.concurrency ?? 4);
+  const selector: NbQuery = {
+    role: Object.keys(sel.roles).sort(),
+    tag: sel.clusterTag,
+    status: [...SELECTED_STATUSES],
+  };
+  const [prefixes, ipRanges] = await Promise.all([reader.listPrefixes(selector), reader.listIpRanges(selector)]);
+
+  const areas = new VrfCidrs();
+  for (const p of prefixes) {
+    const cidr = prefixCidr(p);
+    if (cidr.ok) areas.add(vrfIdOf(p), cidr.value);
+  }
+  const uncovered: { vrf: VrfId; span: RangeSpan }[] = [];
+  for (const r of ipRanges) {
+    const span = ipRangeSpan(r);
+    if (!span.ok) continue;
+    if (rangeContains(cidrRange(span.value.maskNetwork), span.value.range))
+      areas.add(vrfIdOf(r), span.value.maskNetwork);
+    else uncovered.push({ vrf: vrfIdOf(r), span: span.value });
+  }
+
+  const containers = await readContainers(reader, uncovered, batch, concurrency);
+  for (const { vrf, span } of uncovered) {
+    const recorded = [...prefixes, ...containers]
+      .filter(p => vrfIdOf(p) === vrf)
+      .flatMap(p => {
+        const c = prefixCidr(p);
+        return c.ok ? [c.value] : [];
+      });
+    areas.add(vrf, rangeNetwork(span, recorded).network);
+  }
+
+  const tasks: (() => Promise<
+    { kind: 'prefix'; rows: NbPrefix[] } | { kind: 'range'; rows: NbIpRange[] } | { kind: 'ip'; rows: NbIpAddress[] }
+  >)[] = [];
+  for (const [vrf, cidrs] of areas.maximal()) {
+    const scope: NbQuery = vrf === null ? {} : { vrf_id: vrf };
+    for (const chunk of chunks(cidrs, batch)) {
+      const parent = chunk.map(formatCidr);
+      tasks.push(async () => ({ kind: 'ip', rows: await reader.listIpAddresses({ ...scope, parent }) }));
+      tasks.push(async () => ({ kind: 'range', rows: await reader.listIpRanges({ ...scope, parent }) }));
+    }
+    for (const within of supernets(cidrs)) {
+      tasks.push(async () => ({
+        kind: 'prefix',
+        rows: await reader.listPrefixes({ ...scope, within: formatCidr(within) }),
+      }));
+    }
+  }
+  const results = await mapLimit(tasks, concurrency, t => t());
+  return {
+    prefixes: byId(prefixes),
+    ipRanges: byId(ipRanges),
+    recorded: {
+      prefixes: byId([...containers, ...results.flatMap(r => (r.kind === 'prefix' ? r.rows : []))]),
+      ipRanges: byId(results.flatMap(r => (r.kind === 'range' ? r.rows : []))),
+      ipAddresses: byId(results.flatMap(r => (r.kind === 'ip' ? r.rows : []))),
+    },
+  };
+}
+
+/** Prefixes that may hold IP ranges entered with host masks: exact-match lookups of every candidate parent. */
+async function readContainers(
+  reader: NetBoxReader,
+  uncovered: readonly { vrf: VrfId; span: RangeSpan }[],
+  batch: number,
+  concurrency: number,
+): Promise<NbPrefix[]> {
+  const byVrf = new Map<VrfId, Set<string>>();
+  for (const { vrf, span } of uncovered) {
+    const set = byVrf.get(vrf) ?? new Set<string>();
+    for (const c of candidateParents(span.range)) set.add(formatCidr(c));
+    byVrf.set(vrf, set);
+  }
+  const tasks: (() => Promise<NbPrefix[]>)[] = [];
+  for (const [vrf, set] of [...byVrf].sort(([a], [b]) => (a ?? -1) - (b ?? -1))) {
+    for (const prefix of chunks([...set].sort(), batch)) {
+      tasks.push(() => reader.listPrefixes(vrf === null ? { prefix } : { vrf_id: vrf, prefix }));
+    }
+  }
+  return (await mapLimit(tasks, concurrency, t => t())).flat();
+}
+
+/** CIDRs per VRF; `maximal()` drops duplicates and CIDRs inside another one (their contents come with it). */
+class VrfCidrs {
+  private readonly byVrf = new Map<VrfId, Cidr[]>();
+
+  add(vrf: VrfId, c: Cidr): void {
+    this.byVrf.set(vrf, [...(this.byVrf.get(vrf) ?? []), c]);
+  }
+
+  maximal(): [VrfId, Cidr[]][] {
+    const out: [VrfId, Cidr[]][] = [];
+    for (const [vrf, cidrs] of [...this.byVrf].sort(([a], [b]) => (a ?? -1) - (b ?? -1))) {
+      const sorted = [...cidrs].sort(
+        (a, b) => compareRanges(cidrRange(a), cidrRange(b)) || a.prefixLength - b.prefixLength,
+      );
+      const kept: Cidr[] = [];
+      for (const c of sorted) {
+        const last = kept.at(-1);
+        if (last !== undefined && rangeContains(cidrRange(last), cidrRange(c))) continue;
+        kept.push(c);
+      }
+      out.push([vrf, kept]);
+    }
+    return out;
+  }
+}
+
+/** Sorted, disjoint CIDRs grouped into as few `within` queries as the slack allows. */
+export function supernets(sorted: readonly Cidr[]): Cidr[] {
+  const out: Cidr[] = [];
+  let group: Cidr[] = [];
+  let cover: Cidr | undefined;
+  let size = 0n;
+  for (const c of sorted) {
+    const first = group[0];
+    if (first !== undefined && cover !== undefined && first.family === c.family) {
+      const candidate = smallestCidrContaining({
+        family: c.family,
+        start: cidrRange(first).start,
+        end: cidrRange(c).end,
+      });
+      if (candidate.prefixLength >= 1 && cidrSize(candidate) <= SUPERNET_SLACK * (size + cidrSize(c))) {
+        group.push(c);
+        cover = candidate;
+        size += cidrSize(c);
+        continue;
+      }
+    }
+    if (cover !== undefined) out.push(cover);
+    group = [c];
+    cover = c;
+    size = cidrSize(c);
+  }
+  if (cover !== undefined) out.push(cover);
+  return out;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function byId<T extends { id: number }>(rows: readonly T[]): T[] {
+  const seen = new Map<number, T>();
+  for (const r of rows) if (!seen.has(r.id)) seen.set(r.id, r);
+  return [...seen.values()].sort((a, b) => a.id - b.id);
+}
+
+/** Runs `fn` over the items with at most `limit` in flight; the first failure rejects the whole read. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
