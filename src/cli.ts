@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { CommandError } from './commands/context.ts';
+import { registerConfigCheck } from './commands/config-check.ts';
+import { registerPipelineCommands } from './commands/pipeline.ts';
 import { VERSION } from './version.ts';
 
 /** Builds the command tree; exported so tests can run commands without spawning a process. */
-export function buildCli(): Command {
+export function buildCli(setExit: (code: number) => void = code => (process.exitCode = code)): Command {
   const program = new Command('netbox-ippool-sync')
     .description(
       'Keeps Kubernetes IP pools (Whereabouts, NV-IPAM, Calico, MetalLB, Cilium) in step with NetBox\n' +
@@ -11,9 +14,20 @@ export function buildCli(): Command {
     )
     .version(VERSION, '-V, --version', 'print the version and exit')
     .showHelpAfterError();
+  registerPipelineCommands(program, setExit);
+  registerConfigCheck(program, setExit);
   return program;
 }
 
 if (import.meta.main) {
-  await buildCli().parseAsync(process.argv);
+  try {
+    await buildCli().parseAsync(process.argv);
+  } catch (err) {
+    // Expected failures (bad config, NetBox or Kubernetes unreachable) are one readable line; the stack of an
+    // unexpected one is shown with LOG_LEVEL=debug.
+    if (!(err instanceof Error)) throw err;
+    const debug = process.env['LOG_LEVEL'] === 'debug' && !(err instanceof CommandError);
+    process.stderr.write(`netbox-ippool-sync: ${debug ? (err.stack ?? err.message) : err.message}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -122,7 +122,11 @@ async function pruneEmptyParents(dir: string, rel: string): Promise<void> {
  * Writes the rendered files under `dir` (only those whose bytes changed, atomically via rename) and removes our
  * files that are no longer rendered.
  */
-export async function writeManifests(dir: string, files: ReadonlyMap<string, string>): Promise<WriteResult> {
+export async function writeManifests(
+  dir: string,
+  files: ReadonlyMap<string, string>,
+  opts: { prune?: boolean } = {},
+): Promise<WriteResult> {
   for (const rel of files.keys()) {
     if (!isManifestPath(rel)) throw new Error(`refusing to write "${rel}" under ${dir}: not in the manifest layout`);
   }
@@ -139,6 +143,9 @@ export async function writeManifests(dir: string, files: ReadonlyMap<string, str
     await rename(tmp, path);
     result.written.push(rel);
   }
+  // Without pruning (the caller saw invalid NetBox input this run) a file we no longer render stays: in GitOps a
+  // removed file is a deleted pool, and bad input must never delete a pool.
+  if (opts.prune === false) return result;
   for (const rel of await ourFiles(dir)) {
     if (files.has(rel)) continue;
     await unlink(join(dir, rel));
