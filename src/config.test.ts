@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { loadConfig, parseConfig, readNetBoxToken, validateKindDefaults } from './config.ts';
+import { loadConfig, parseConfig, netboxTokenSource, validateKindDefaults } from './config.ts';
 import type { Config, ConfigResult } from './config.ts';
 import { formatIssue } from './mapping/issue.ts';
 
@@ -199,15 +199,11 @@ describe('loadConfig', () => {
     expect(r.ok ? [] : r.issues.map(i => i.reason)).toEqual(['cannot read the config file (ENOENT)']);
   });
 
-  it('reads the token from the environment first, then the token file', async () => {
-    const file = join(dir, 'token');
-    await writeFile(file, 'from-file\n');
-    const nb = { ...config(parseConfig(minimal, {})).netbox, tokenFile: file, tokenEnv: 'NB_TOKEN' };
-    expect(await readNetBoxToken(nb, { NB_TOKEN: 'from-env' })).toBe('from-env');
-    expect(await readNetBoxToken(nb, {})).toBe('from-file');
-    await expect(readNetBoxToken({ ...nb, tokenFile: join(dir, 'missing') }, {})).rejects.toThrow(
-      /NB_TOKEN is unset and .*missing cannot be read \(ENOENT\)/,
-    );
+  it('takes the token from the environment first, then the token file', () => {
+    const nb = { ...config(parseConfig(minimal, {})).netbox, tokenFile: '/run/secrets/nb', tokenEnv: 'NB_TOKEN' };
+    expect(netboxTokenSource(nb, { NB_TOKEN: 'x'.repeat(40) })).toEqual({ env: 'NB_TOKEN' });
+    expect(netboxTokenSource(nb, { NB_TOKEN: '  ' })).toEqual({ file: '/run/secrets/nb' });
+    expect(netboxTokenSource(nb, {})).toEqual({ file: '/run/secrets/nb' });
   });
 });
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { POOL_KINDS } from './mapping/intent.ts';
 import type { PoolKind } from './mapping/intent.ts';
 import type { Issue } from './mapping/issue.ts';
+import type { TokenSource } from './netbox/client/index.ts';
 import type { PoolKindAdapter } from './k8s/kinds/adapter.ts';
 
 /**
@@ -278,24 +279,12 @@ function envNumber(v: string): number | string {
   return /^\d+$/.test(v.trim()) ? Number(v.trim()) : v;
 }
 
-/** Reads the NetBox API token: the env variable named by tokenEnv, else the token file. Never logs the value. */
-export async function readNetBoxToken(nb: NetBoxConfig, env: Env = process.env): Promise<string> {
-  const fromEnv = env[nb.tokenEnv]?.trim();
-  if (fromEnv) return fromEnv;
-  let text: string;
-  try {
-    text = await readFile(nb.tokenFile, 'utf8');
-  } catch (err) {
-    const code = isRecord(err) && typeof err['code'] === 'string' ? err['code'] : 'unreadable';
-    throw new Error(
-      `no NetBox token: environment variable ${nb.tokenEnv} is unset and ${nb.tokenFile} cannot be read (${code}); ` +
-        `set ${nb.tokenEnv} or mount the token at netbox.tokenFile`,
-      { cause: err },
-    );
-  }
-  const token = text.trim();
-  if (!token) throw new Error(`no NetBox token: ${nb.tokenFile} is empty; write the API token into it`);
-  return token;
+/**
+ * Where the NetBox API token comes from: the env variable named by tokenEnv when it is set, else the token file
+ * (a mounted Secret). The client's loadToken reads it, and names only the source in its errors, never the value.
+ */
+export function netboxTokenSource(nb: NetBoxConfig, env: Env = process.env): TokenSource {
+  return env[nb.tokenEnv]?.trim() ? { env: nb.tokenEnv } : { file: nb.tokenFile };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -2,14 +2,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Config } from '../config.ts';
-import { loadConfig, readNetBoxToken } from '../config.ts';
+import { loadConfig, netboxTokenSource } from '../config.ts';
 import { KubeClient } from '../k8s/client.ts';
 import { ADAPTERS } from '../k8s/kinds/registry.ts';
 import type { K8sObject } from '../k8s/object.ts';
 import type { Logger } from '../log.ts';
 import { createLogger } from '../log.ts';
 import { formatIssue } from '../mapping/issue.ts';
-import { NetBoxClient } from '../netbox/client/index.ts';
+import { loadToken, NetBoxClient } from '../netbox/client/index.ts';
 import type { CycleDeps } from '../sync/cycle.ts';
 
 /** What every command that runs the pipeline shares: config, clients, a logger. */
@@ -39,8 +39,8 @@ export function commandLogger(opts: CommonOptions): Logger {
   return createLogger({ level: opts.logLevel ?? process.env['LOG_LEVEL'] ?? 'warn', destination: process.stderr });
 }
 
-export async function netboxClient(config: Config, logger: Logger): Promise<NetBoxClient> {
-  const token = await readNetBoxToken(config.netbox);
+export function netboxClient(config: Config, logger: Logger): NetBoxClient {
+  const token = loadToken(netboxTokenSource(config.netbox));
   return new NetBoxClient({
     url: config.netbox.url,
     token,
@@ -92,7 +92,7 @@ export interface PipelineOptions extends CommonOptions {
 export async function pipelineDeps(opts: PipelineOptions): Promise<{ deps: CycleDeps; close: () => void }> {
   const logger = commandLogger(opts);
   const config = await loadConfigOrFail(opts.config);
-  const netbox = await netboxClient(config, logger);
+  const netbox = netboxClient(config, logger);
   const deps: CycleDeps = { config, netbox, adapters: ADAPTERS, logger };
   if (opts.observed) deps.observedObjects = readObjectsDir(opts.observed);
   else if (opts.cluster !== false) deps.kube = new KubeClient({ kubeconfig: opts.kubeconfig, logger });

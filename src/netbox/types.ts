@@ -191,3 +191,49 @@ export interface NetBoxReader {
   listIpRanges(query: NbQuery): Promise<NbIpRange[]>;
   listIpAddresses(query: NbQuery): Promise<NbIpAddress[]>;
 }
+
+/**
+ * Filters the source sends when reading prefixes (NetBox's own names). Repeating a value ORs it, except `tag`,
+ * where repeated slugs must all be present. Any other NetBox filter may be added.
+ */
+export type NbPrefixQuery = NbQuery & {
+  role?: string | string[];
+  tag?: string | string[];
+  status?: string | string[];
+  vrf_id?: number | string | (number | string)[];
+  within?: string;
+  within_include?: string;
+  family?: 4 | 6;
+};
+
+export type NbIpRangeQuery = NbQuery & {
+  role?: string | string[];
+  tag?: string | string[];
+  status?: string | string[];
+  vrf_id?: number | string | (number | string)[];
+  /** A prefix (CIDR) the ranges must lie in. */
+  parent?: string | string[];
+  family?: 4 | 6;
+};
+
+export type NbIpAddressQuery = NbQuery & {
+  tag?: string | string[];
+  status?: string | string[];
+  vrf_id?: number | string | (number | string)[];
+  /** A prefix (CIDR) the addresses must lie in. */
+  parent?: string | string[];
+  address?: string | string[];
+  family?: 4 | 6;
+};
+
+/** Body of `GET /api/status/` (untyped in NetBox's schema; these are the keys real servers send). */
+export interface NbStatus {
+  /** e.g. `4.2.5-Docker-3.2.0`, `4.7.0-beta1`. */
+  'netbox-version': string;
+  'django-version'?: string;
+  'python-version'?: string;
+  'installed-apps'?: Record<string, string>;
+  plugins?: Record<string, string>;
+  'rq-workers-running'?: number;
+  [key: string]: unknown;
+}
