@@ -66,7 +66,7 @@ export async function runBootstrap(
   const dryRun = opts.dryRun === true;
   const have = await readHave(api);
   if ('error' in have) return report(dryRun, [], have.error);
-  const run: RunState = { api, dryRun, setIds: new Map(), failedSets: new Set(), unavailable: undefined };
+  const run: RunState = { api, dryRun, setIds: new Map(), unavailable: undefined };
   const results: StepResult[] = [];
   // One at a time, in plan order: a select field needs the id of the choice set created before it.
   for (const step of planBootstrap(want, have.value)) results.push(await runStep(step, run));
@@ -78,7 +78,6 @@ interface RunState {
   dryRun: boolean;
   /** Choice sets created in this run, by name. */
   setIds: Map<string, number>;
-  failedSets: Set<string>;
   /** Once NetBox is unreachable, later writes are not attempted (each would wait for its own timeout). */
   unavailable: NetBoxUnavailableError | undefined;
 }
@@ -100,11 +99,8 @@ async function runStep(step: BootstrapStep, run: RunState): Promise<StepResult> 
         if (err instanceof NetBoxUnavailableError) run.unavailable = err;
         return { ...base, status: 'failed', ...failure(err, 'change', step) };
       }
-    case 'create': {
-      const result = await runCreate(step, run);
-      if (result.status === 'failed' && step.thing === 'choice set') run.failedSets.add(step.name);
-      return result;
-    }
+    case 'create':
+      return runCreate(step, run);
   }
 }
 
@@ -115,7 +111,8 @@ async function runCreate(step: Extract<BootstrapStep, { action: 'create' }>, run
   if (step.choiceSet) {
     const id = step.choiceSet.id ?? run.setIds.get(step.choiceSet.name);
     if (id !== undefined) body['choice_set'] = id;
-    else if (!run.dryRun || run.failedSets.has(step.choiceSet.name)) {
+    else if (!run.dryRun) {
+      // Its choice set failed (or NetBox returned no id); in a dry run the set is only about to be created.
       const reason = `not created: it needs choice set ${step.choiceSet.name}, which could not be created`;
       return { ...base, status: 'failed', reason, hint: 'fix the choice set failure above and run again' };
     }
