@@ -354,6 +354,23 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'pool that failed to render holds its per-CIDR member objects too (`<pool>-<cidr>`)',
+    in: {
+      observed: [
+        calicoObserved(calicoSpec, { from: '' }),
+        obj('calico', CALICO_POOL, 'pods-a-10-21-0-0-24', { cidr: '10.21.0.0/24', blockSize: 26 }, { from: '' }),
+        obj('calico', CALICO_POOL, 'pods-b', { cidr: '10.22.0.0/24', blockSize: 26 }, { from: '' }),
+      ],
+      issues: [{ severity: 'error', subject: { type: 'pool', kind: 'calico', name: 'pods-a' }, reason: 'members disagree' }],
+    },
+    out: [
+      ['delete', 'pods-b', 'no NetBox object'],
+      ['blocked', 'pods-a', 'kept: its pool could not be rendered this cycle'],
+      ['blocked', 'pods-a-10-21-0-0-24', 'kept: its pool could not be rendered this cycle'],
+      ['invalid', 'pods-a', 'members disagree'],
+    ],
+  },
+  {
     name: 'error about a Kubernetes object → invalid, and that object is kept',
     in: {
       observed: [lbObserved()],

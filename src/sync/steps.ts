@@ -123,12 +123,25 @@ function listPaths(c: Comparison): string {
   return paths.length > SHOWN_PATHS ? `${head} and ${paths.length - SHOWN_PATHS} more` : head;
 }
 
+/**
+ * Whether a pool whose render failed holds this object. Kinds that split a pool into one object per CIDR name
+ * them `<pool>-<cidr>`, so a held pool holds every object named with its prefix too: holding too much only
+ * delays a change by a cycle, holding too little could delete a pool because of bad input.
+ */
+function heldByPool(held: ReadonlySet<string>, kind: PoolKind, o: K8sObject): boolean {
+  const name = o.metadata.name;
+  for (let cut = name.length; cut > 0; cut = name.lastIndexOf('-', cut - 1)) {
+    if (held.has(poolKey(kind, o.metadata.namespace, name.slice(0, cut)))) return true;
+  }
+  return false;
+}
+
 /** Why an observed object must stay as it is this cycle, if it must. */
 function heldReason(ctx: StepContext, kind: PoolKind, o: K8sObject): string | undefined {
   const bad = sourcesOf(o).filter(r => ctx.invalidSources.has(refKey(r)));
   if (bad.length > 0)
     return `its NetBox source ${bad.map(refKey).join(', ')} is invalid this cycle (see the invalid entry)`;
-  if (ctx.heldPools.has(poolKey(kind, o.metadata.namespace, o.metadata.name))) {
+  if (heldByPool(ctx.heldPools, kind, o)) {
     return 'its pool could not be rendered this cycle (see the invalid entry)';
   }
   if (ctx.heldObjects.has(objectKey(o))) return 'an error was reported for it this cycle (see the invalid entry)';
