@@ -21,20 +21,26 @@ interface ApplyCommandOptions extends PlanCommandOptions {
   serverDryRun?: boolean;
 }
 
-const outputOption = (): Option => new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
+const outputOption = (): Option =>
+  new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 
 function commonPipelineOptions(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'config file (default $NBSYNC_CONFIG or /etc/netbox-ippool-sync/config.yaml)')
     .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--log-level <level>', 'log level on stderr (default warn)')
-    .option('--allow-empty-source', 'NetBox really is meant to hold no pools for this cluster: allow deleting them all');
+    .option(
+      '--allow-empty-source',
+      'NetBox really is meant to hold no pools for this cluster: allow deleting them all',
+    );
 }
 
 function issuesText(result: CycleResult): string {
   const notes = result.issues.filter(i => i.severity !== 'error').map(i => `  ${formatIssue(i)}`);
   const kinds = result.kinds.filter(k => !k.installed).map(k => `  ${k.kind}: not installed (${k.note ?? ''})`);
-  const source = result.source.healthy ? [] : [`  NetBox unavailable: ${result.source.reason ?? ''} — nothing is deleted`];
+  const source = result.source.healthy
+    ? []
+    : [`  NetBox unavailable: ${result.source.reason ?? ''} — nothing is deleted`];
   const lines = [...source, ...kinds, ...notes];
   return lines.length ? `\nNotes:\n${lines.join('\n')}\n` : '';
 }
@@ -60,10 +66,18 @@ async function runPipelineCommand(opts: ApplyCommandOptions, apply: boolean): Pr
     });
     if (opts.output === 'json') {
       const plan = JSON.parse(planToJson(result.plan)) as unknown;
-      const body = { source: result.source, kinds: result.kinds, issues: result.issues, plan, apply: result.apply ?? null };
+      const body = {
+        source: result.source,
+        kinds: result.kinds,
+        issues: result.issues,
+        plan,
+        apply: result.apply ?? null,
+      };
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     } else {
-      process.stdout.write(formatPlan(result.plan) + issuesText(result) + (result.apply ? applyText(result.apply) : ''));
+      process.stdout.write(
+        formatPlan(result.plan) + issuesText(result) + (result.apply ? applyText(result.apply) : ''),
+      );
     }
     if (result.apply) {
       const failed = result.apply.aborted || result.apply.results.some(r => r.outcome === 'failed');

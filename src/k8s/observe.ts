@@ -11,7 +11,13 @@ import { apiVersionOf } from './object.ts';
  * whose CRDs are not served is reported ("calico: not installed") and skipped; it never stops the other kinds.
  */
 
-export const NAMESPACE_TYPE: ResourceType = { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
+export const NAMESPACE_TYPE: ResourceType = {
+  group: '',
+  version: 'v1',
+  kind: 'Namespace',
+  plural: 'namespaces',
+  namespaced: false,
+};
 
 export interface KindAvailability {
   kind: PoolKind;

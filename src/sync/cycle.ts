@@ -63,14 +63,20 @@ export interface CycleResult {
   nextPoolCount?: number;
 }
 
-async function readSource(deps: CycleDeps, log: Logger): Promise<{ intents: PoolIntent[]; issues: Issue[]; source: SourceHealth }> {
+async function readSource(
+  deps: CycleDeps,
+  log: Logger,
+): Promise<{ intents: PoolIntent[]; issues: Issue[]; source: SourceHealth }> {
   try {
     const snapshot = await readSnapshot(deps.netbox, deps.config.selection, {
       filterBatchSize: deps.config.netbox.filterBatchSize,
       concurrency: deps.config.netbox.concurrency,
     });
     const { intents, issues } = buildIntents(snapshot, deps.config);
-    log.info({ prefixes: snapshot.prefixes.length, ipRanges: snapshot.ipRanges.length, pools: intents.length }, 'read NetBox');
+    log.info(
+      { prefixes: snapshot.prefixes.length, ipRanges: snapshot.ipRanges.length, pools: intents.length },
+      'read NetBox',
+    );
     return { intents, issues, source: { healthy: true } };
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
@@ -80,10 +86,21 @@ async function readSource(deps: CycleDeps, log: Logger): Promise<{ intents: Pool
 }
 
 function offlineObservation(objects: ObservedObjects, adapters: readonly PoolKindAdapter[]): Observation {
-  const ownedKeys = new Set(adapters.flatMap(a => a.owns.map(rt => `${rt.group ? `${rt.group}/` : ''}${rt.version}/${rt.kind}`)));
+  const ownedKeys = new Set(
+    adapters.flatMap(a => a.owns.map(rt => `${rt.group ? `${rt.group}/` : ''}${rt.version}/${rt.kind}`)),
+  );
   const owned: K8sObject[] = [...objects.entries()].filter(([k]) => ownedKeys.has(k)).flatMap(([, v]) => [...v]);
-  const namespaces = (objects.get('v1/Namespace') ?? []).map(ns => ({ name: ns.metadata.name, annotations: { ...(ns.metadata.annotations ?? {}) } }));
-  return { objects, owned, namespaces, kinds: adapters.map(a => ({ kind: a.kind, installed: true })), unservedSources: [] };
+  const namespaces = (objects.get('v1/Namespace') ?? []).map(ns => ({
+    name: ns.metadata.name,
+    annotations: { ...(ns.metadata.annotations ?? {}) },
+  }));
+  return {
+    objects,
+    owned,
+    namespaces,
+    kinds: adapters.map(a => ({ kind: a.kind, installed: true })),
+    unservedSources: [],
+  };
 }
 
 export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<CycleResult> {
@@ -98,7 +115,12 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<Cyc
     : offlineObservation(deps.observedObjects ?? new Map(), adapters);
   const installed = new Set(observation.kinds.filter(k => k.installed).map(k => k.kind));
 
-  const rendered = renderIntents(intents, { cluster: config.cluster, adapters, defaults: kindDefaults.defaults, installed });
+  const rendered = renderIntents(intents, {
+    cluster: config.cluster,
+    adapters,
+    defaults: kindDefaults.defaults,
+    installed,
+  });
   const allocations = adapters.filter(a => installed.has(a.kind)).flatMap(a => a.allocations(observation.objects));
   const issues = [...kindDefaults.issues, ...mappingIssues, ...rendered.issues];
 

@@ -361,7 +361,9 @@ const cases: Case[] = [
         obj('calico', CALICO_POOL, 'pods-a-10-21-0-0-24', { cidr: '10.21.0.0/24', blockSize: 26 }, { from: '' }),
         obj('calico', CALICO_POOL, 'pods-b', { cidr: '10.22.0.0/24', blockSize: 26 }, { from: '' }),
       ],
-      issues: [{ severity: 'error', subject: { type: 'pool', kind: 'calico', name: 'pods-a' }, reason: 'members disagree' }],
+      issues: [
+        { severity: 'error', subject: { type: 'pool', kind: 'calico', name: 'pods-a' }, reason: 'members disagree' },
+      ],
     },
     out: [
       ['delete', 'pods-b', 'no NetBox object'],
