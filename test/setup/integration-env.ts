@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startControlPlane } from '../../dev/control-plane/index.ts';
+import { kubeRequest, startControlPlane } from '../../dev/control-plane/index.ts';
 import type { ControlPlane } from '../../dev/control-plane/index.ts';
 import { startRedis } from '../../dev/redis.ts';
 import type { TestRedis } from '../../dev/redis.ts';
@@ -27,6 +27,11 @@ export async function setup(project: TestProject): Promise<void> {
   const log = (line: string): void => console.log(`[integration-env] ${line}`);
   const t0 = Date.now();
   [controlPlane, redis] = await Promise.all([startControlPlane({ log }), startRedis()]);
+  // Namespaces a cluster running these IPAM systems has (kube-system exists already).
+  for (const name of ['metallb-system']) {
+    const res = await kubeRequest(controlPlane.admin, 'POST', '/api/v1/namespaces', { metadata: { name } });
+    if (res.status !== 201 && res.status !== 409) throw new Error(`creating namespace ${name} failed: ${res.body}`);
+  }
   log(`redis-server ${redis.version} at ${redis.url}; environment ready in ${Date.now() - t0} ms`);
   project.provide('kubeconfigPath', controlPlane.kubeconfigPath);
   project.provide('kubeServer', controlPlane.server);
