@@ -79,6 +79,9 @@ async function runPipelineCommand(opts: ApplyCommandOptions, apply: boolean): Pr
         formatPlan(result.plan) + issuesText(result) + (result.apply ? applyText(result.apply) : ''),
       );
     }
+    // A cycle that could not read NetBox decided nothing (the guards kept everything as it was): that is an
+    // error for a one-shot command, not "nothing to do".
+    if (!result.source.healthy) return 1;
     if (result.apply) {
       const failed = result.apply.aborted || result.apply.results.some(r => r.outcome === 'failed');
       return failed ? 1 : 0;
