@@ -15,7 +15,7 @@ import { apiVersionOf } from './object.ts';
  * plain HTTPS so that pagination, server-side apply, dry-run and request counting are explicit and testable.
  */
 
-export type KubeVerb = 'get' | 'list' | 'apply' | 'delete' | 'discover';
+export type KubeVerb = 'get' | 'list' | 'apply' | 'patch' | 'delete' | 'discover';
 
 export interface KubeClientOptions {
   /** Path of a kubeconfig; without it: KUBECONFIG, ~/.kube/config, or in-cluster, as kubectl does. */
@@ -103,7 +103,7 @@ export class KubeClient {
   }
 
   writeCount(): number {
-    return (this.#counts.get('apply') ?? 0) + (this.#counts.get('delete') ?? 0);
+    return (this.#counts.get('apply') ?? 0) + (this.#counts.get('patch') ?? 0) + (this.#counts.get('delete') ?? 0);
   }
 
   close(): void {
@@ -167,6 +167,27 @@ export class KubeClient {
     });
   }
 
+  /**
+   * JSON merge patch (an Update, not an apply) as field manager `netbox-ippool-sync`. Only for what apply cannot
+   * do: removing fields another manager set (`null` values). `metadata.resourceVersion` in the patch makes it
+   * conditional on the object not having changed.
+   */
+  async mergePatch(
+    rt: ResourceType,
+    name: string,
+    namespace: string | undefined,
+    patch: Record<string, unknown>,
+    opts: { serverDryRun?: boolean } = {},
+  ): Promise<K8sObject> {
+    const q = new URLSearchParams({ fieldManager: FIELD_MANAGER });
+    if (opts.serverDryRun) q.set('dryRun', 'All');
+    const ctx = { verb: 'patch', resource: resourceName(rt), name, namespace };
+    return this.#send<K8sObject>('patch', 'PATCH', `${resourcePath(rt, namespace, name)}?${q.toString()}`, ctx, {
+      body: JSON.stringify(patch),
+      contentType: 'application/merge-patch+json',
+    });
+  }
+
   /** Deletes one object; a missing object counts as deleted. */
   async delete(
     rt: ResourceType,
@@ -176,10 +197,13 @@ export class KubeClient {
   ): Promise<'deleted' | 'absent'> {
     const q = new URLSearchParams();
     if (opts.serverDryRun) q.set('dryRun', 'All');
+    // With a DeleteOptions body the apiserver ignores the query parameters: dryRun must be in the body too, or a
+    // "dry run" deletes for real.
     const body = {
       apiVersion: 'v1',
       kind: 'DeleteOptions',
       propagationPolicy: 'Background',
+      ...(opts.serverDryRun ? { dryRun: ['All'] } : {}),
       ...(opts.preconditions ? { preconditions: opts.preconditions } : {}),
     };
     const ctx = { verb: 'delete', resource: resourceName(rt), name, namespace };

@@ -47,9 +47,13 @@ export class KubeApiError extends Error {
   }
 }
 
+/** RBAC verbs behind a client verb: server-side apply is a PATCH, and one that creates the object is also a `create`. */
+const RBAC_VERBS: Record<string, string> = { apply: '"patch" (and "create" when the object is new)' };
+
 function hintFor(status: number, ctx: KubeErrorContext): string {
   if (status === 403) {
-    return ` — the daemon's ServiceAccount lacks "${ctx.verb}" on ${ctx.resource}; compare its RBAC with deploy/rbac/`;
+    const verb = RBAC_VERBS[ctx.verb] ?? `"${ctx.verb}"`;
+    return ` — the daemon's ServiceAccount lacks ${verb} on ${ctx.resource}; compare its RBAC with deploy/rbac/`;
   }
   if (status === 401)
     return ' — the Kubernetes credentials were rejected; check the kubeconfig or ServiceAccount token';

@@ -7,6 +7,7 @@ import { apiVersionOf } from '../k8s/object.ts';
 import { isManaged, MANAGED_BY_LABEL } from '../k8s/ownership.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
+import { foreignRemovals, removalPatch } from './foreign-fields.ts';
 import type { Change, Plan } from './types.ts';
 import { APPLIED_ACTIONS } from './types.ts';
 
@@ -116,7 +117,10 @@ async function applyOne(
   }
 }
 
-/** Update or drain with optimistic concurrency: on 409 re-read, re-check ownership, try again (bounded). */
+/**
+ * Update or drain with optimistic concurrency: on 409 re-read, re-check ownership, try again (bounded). Fields
+ * another manager added are removed first (foreign-fields.ts), or the update would never take effect.
+ */
 async function applyWithFreshReads(
   kube: KubeClient,
   rt: ResourceType,
@@ -124,13 +128,20 @@ async function applyWithFreshReads(
   opts: Required<Pick<ApplyOptions, 'serverDryRun' | 'conflictRetries'>>,
 ): Promise<ApplyOutcome> {
   const desired = must(change.desired, change);
-  let resourceVersion = change.observed?.metadata.resourceVersion;
+  let current = change.observed;
   for (let attempt = 1; ; attempt++) {
-    const body: K8sObject = {
-      ...desired,
-      metadata: { ...desired.metadata, ...(resourceVersion ? { resourceVersion } : {}) },
-    };
+    let resourceVersion = current?.metadata.resourceVersion;
     try {
+      const foreign = current === undefined ? [] : foreignRemovals(change.diff ?? [], desired, current);
+      if (foreign.length > 0) {
+        const patch = removalPatch(foreign, resourceVersion);
+        const patched = await kube.mergePatch(rt, change.name, change.namespace, patch, opts);
+        resourceVersion = patched.metadata.resourceVersion ?? resourceVersion;
+      }
+      const body: K8sObject = {
+        ...desired,
+        metadata: { ...desired.metadata, ...(resourceVersion ? { resourceVersion } : {}) },
+      };
       await kube.apply(rt, body, { serverDryRun: opts.serverDryRun, force: true });
       return 'applied';
     } catch (err) {
@@ -139,7 +150,7 @@ async function applyWithFreshReads(
       if (!fresh) throw new SkipChange('the object was deleted while we were updating it; it is recreated next cycle');
       if (!isManaged(fresh))
         throw new SkipChange(`the object lost its ${MANAGED_BY_LABEL} label; it is no longer ours`);
-      resourceVersion = fresh.metadata.resourceVersion;
+      current = fresh;
     }
   }
 }

@@ -79,7 +79,63 @@ const cases: Case[] = [
   },
 ];
 
+const CILIUM = 'ipam.cilium.io/ip-pool';
+const one = (namespace: string, value: string): NamespaceAssignment => ({
+  namespace,
+  annotation: CILIUM,
+  values: [value],
+  format: 'single',
+});
+
+const singleCases: Case[] = [
+  {
+    name: 'a single-name annotation is set to the plain name, not a JSON array',
+    assignments: [one('apps', 'pool-a')],
+    namespaces: [ns({})],
+    patch: { [CILIUM]: 'pool-a', [OWNED]: `{"${CILIUM}":["pool-a"]}` },
+    cls: 'create',
+  },
+  {
+    name: 'a single-name annotation as wanted already → nothing',
+    assignments: [one('apps', 'pool-a')],
+    namespaces: [ns({ [CILIUM]: 'pool-a', [OWNED]: `{"${CILIUM}":["pool-a"]}` })],
+  },
+  {
+    name: 'our single name, no longer wanted, is removed though no assignment says how it is spelled',
+    assignments: [],
+    namespaces: [ns({ [CILIUM]: 'pool-a', [OWNED]: `{"${CILIUM}":["pool-a"]}` })],
+    patch: { [CILIUM]: null, [OWNED]: null },
+    cls: 'removal',
+  },
+  {
+    name: 'our single name is replaced by another pool',
+    assignments: [one('apps', 'pool-b')],
+    namespaces: [ns({ [CILIUM]: 'pool-a', [OWNED]: `{"${CILIUM}":["pool-a"]}` })],
+    patch: { [CILIUM]: 'pool-b', [OWNED]: `{"${CILIUM}":["pool-b"]}` },
+    cls: 'removal',
+  },
+];
+
 describe('planNamespaces', () => {
+  it.each(singleCases)('$name', c => {
+    const steps = planNamespaces(c.assignments, c.namespaces);
+    if (c.patch === undefined) {
+      expect(steps).toEqual([]);
+      return;
+    }
+    expect(steps.map(s => s.cls)).toEqual([c.cls]);
+    expect(steps[0]?.changes[0]?.patch).toEqual({ metadata: { annotations: c.patch } });
+  });
+
+  it.each<[string, NamespaceAssignment[], Record<string, string>]>([
+    ['two pools want one single-name annotation', [one('apps', 'pool-a'), one('apps', 'pool-b')], {}],
+    ['someone else named another pool there', [one('apps', 'pool-a')], { [CILIUM]: 'manual' }],
+  ])('%s → blocked, left alone', (_name, assignments, annotations) => {
+    const steps = planNamespaces(assignments, [ns(annotations)]);
+    expect(steps.map(s => s.changes[0]?.action)).toEqual(['blocked']);
+    expect(steps[0]?.changes[0]?.reason).toContain(`annotation ${CILIUM} holds one pool name`);
+  });
+
   it.each(cases)('$name', c => {
     const steps = planNamespaces(c.assignments, c.namespaces);
     if (c.patch === undefined) {

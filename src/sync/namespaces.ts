@@ -9,7 +9,8 @@ import type { Change, ObservedNamespace } from './types.ts';
 /**
  * Namespace annotations from `k8s_namespaces` (e.g. Calico `cni.projectcalico.org/ipv4pools`). Several pools may
  * name one namespace, and people or other tools may put their own values in the same annotation, so:
- *   - values from all pools for one namespace and annotation merge into one sorted JSON array;
+ *   - values from all pools for one namespace and annotation merge into one sorted JSON array — except where the
+ *     annotation holds one plain name (`format: 'single'`, Cilium's ip-pool): several pools there cannot be said;
  *   - other annotations are never touched;
  *   - we remove only values we set: the annotation below records, per annotation key, the values we added.
  *     A value that was already there when we first wanted it stays the other party's and is never removed by us.
@@ -18,6 +19,7 @@ import type { Change, ObservedNamespace } from './types.ts';
 export const NAMESPACE_VALUES_ANNOTATION = 'netbox-ippool-sync/namespace-values';
 
 type Values = Record<string, string[]>;
+type Format = NonNullable<NamespaceAssignment['format']>;
 type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 function parseJson(raw: string): Parsed<unknown> {
@@ -37,6 +39,28 @@ function parseValues(raw: string | undefined): Parsed<string[]> {
   const p = parseJson(raw);
   if (!p.ok) return p;
   return isStringArray(p.value) ? { ok: true, value: p.value } : { ok: false, reason: 'not a JSON array of strings' };
+}
+
+/**
+ * The values an annotation holds now and how it spells them. Plain text is one name where the annotation holds
+ * one (an assignment says so), or where it is a value we set ourselves (its pool has left NetBox since).
+ */
+function readAnnotation(
+  raw: string | undefined,
+  single: boolean,
+  owned: readonly string[],
+): Parsed<[string[], Format]> {
+  const text = raw?.trim();
+  if (text !== undefined && !text.startsWith('[') && (single || owned.includes(text))) {
+    return { ok: true, value: [text === '' ? [] : [text], 'single'] };
+  }
+  const p = parseValues(raw);
+  return p.ok ? { ok: true, value: [p.value, single ? 'single' : 'json-array'] } : p;
+}
+
+function spell(values: readonly string[], format: Format): string | null {
+  if (values.length === 0) return null;
+  return format === 'single' ? (values[0] ?? null) : JSON.stringify(values);
 }
 
 /** Our record of what we set; unreadable means "we own nothing", so nothing is ever removed on a guess. */
@@ -74,6 +98,7 @@ export function planNamespaces(
   namespaces: readonly ObservedNamespace[] | undefined,
 ): Step[] {
   const want = wanted(assignments);
+  const single = new Set(assignments.filter(a => a.format === 'single').map(a => a.annotation));
   const seen = new Map((namespaces ?? []).map(n => [n.name, n]));
   const names = new Set([...want.keys()]);
   for (const n of seen.values()) if (n.annotations[NAMESPACE_VALUES_ANNOTATION] !== undefined) names.add(n.name);
@@ -87,12 +112,12 @@ export function planNamespaces(
       steps.push(noteStep({ ...c, action: 'blocked', blockedAction: 'annotate' }, 'annotate'));
       continue;
     }
-    steps.push(...planNamespace(ns, keys));
+    steps.push(...planNamespace(ns, keys, single));
   }
   return steps;
 }
 
-function planNamespace(ns: ObservedNamespace, want: Map<string, Set<string>>): Step[] {
+function planNamespace(ns: ObservedNamespace, want: Map<string, Set<string>>, single: ReadonlySet<string>): Step[] {
   const ownedRaw = ns.annotations[NAMESPACE_VALUES_ANNOTATION];
   const owned = parseOwned(ownedRaw);
   const patch: Record<string, string | null> = {};
@@ -106,23 +131,31 @@ function planNamespace(ns: ObservedNamespace, want: Map<string, Set<string>>): S
     const ours = sortedUnique(want.get(key) ?? []);
     const before = owned[key] ?? [];
     const raw = ns.annotations[key];
-    const current = parseValues(raw);
-    if (!current.ok) {
+    const read = readAnnotation(raw, single.has(key), before);
+    if (!read.ok) {
       if (before.length > 0) nextOwned[key] = before;
-      const c = annotationChange(ns.name, `annotation ${key} is unreadable (${current.reason}); left alone`);
+      const c = annotationChange(ns.name, `annotation ${key} is unreadable (${read.reason}); left alone`);
       notes.push(noteStep({ ...c, action: 'blocked', blockedAction: 'annotate' }, 'annotate'));
       continue;
     }
-    const theirs = current.value.filter(v => !before.includes(v));
+    const [current, format] = read.value;
+    const theirs = current.filter(v => !before.includes(v));
     const next = sortedUnique([...theirs, ...ours]);
-    const claimed = ours.filter(v => before.includes(v) || !current.value.includes(v));
+    if (format === 'single' && next.length > 1) {
+      if (before.length > 0) nextOwned[key] = before;
+      const why = `annotation ${key} holds one pool name but would need ${next.join(', ')}; left alone`;
+      const c = annotationChange(ns.name, `${why} — assign at most one such pool per namespace (k8s_namespaces)`);
+      notes.push(noteStep({ ...c, action: 'blocked', blockedAction: 'annotate' }, 'annotate'));
+      continue;
+    }
+    const claimed = ours.filter(v => before.includes(v) || !current.includes(v));
     if (claimed.length > 0) nextOwned[key] = claimed;
-    if (sameSet(next, current.value)) continue;
-    const added = next.filter(v => !current.value.includes(v));
-    const removed = current.value.filter(v => !next.includes(v));
+    if (sameSet(next, current)) continue;
+    const added = next.filter(v => !current.includes(v));
+    const removed = current.filter(v => !next.includes(v));
     removes ||= removed.length > 0;
     allNew &&= raw === undefined;
-    patch[key] = next.length > 0 ? JSON.stringify(next) : null;
+    patch[key] = spell(next, format);
     diff.push(fieldDiff(key, raw, patch[key]));
     const parts = [
       added.length > 0 ? `adds ${added.join(', ')}` : '',

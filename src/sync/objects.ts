@@ -140,15 +140,25 @@ export interface ImmutableChange {
   to: unknown;
 }
 
-/** Immutable fields that differ. The adapter decides per observed object (NV-IPAM: only while nodes hold blocks). */
-export function immutableChanges(adapter: PoolKindAdapter, observedRaw: K8sObject, c: Comparison): ImmutableChange[] {
+/**
+ * Immutable fields that differ. The adapter decides per observed object (NV-IPAM: only while nodes hold blocks).
+ * Compared normalised (a value equal to the default is no change) but reported as stored and as rendered, so a
+ * default dropped by normalise reads `blockSize 26 → 27`, not `(none) → 27`.
+ */
+export function immutableChanges(
+  adapter: PoolKindAdapter,
+  observedRaw: K8sObject,
+  c: Comparison,
+  desiredRaw?: K8sObject,
+): ImmutableChange[] {
   const out: ImmutableChange[] = [];
   for (const p of adapter.immutablePaths(observedRaw)) {
     const path = rooted(p);
     const from = getPath(c.observed, path);
     const to = getPath(c.desired, path);
     if (!deepEqual(from, to)) {
-      out.push({ path: formatPath(path), from, to });
+      const shownTo = desiredRaw === undefined ? undefined : getPath(desiredRaw, path);
+      out.push({ path: formatPath(path), from: getPath(observedRaw, path) ?? from, to: shownTo ?? to });
     }
   }
   return out;

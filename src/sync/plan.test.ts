@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { calicoAdapter } from '../k8s/kinds/calico.ts';
 import type { Issue } from '../mapping/issue.ts';
 import { calculatePlan } from './plan.ts';
 import {
@@ -593,6 +594,51 @@ describe('calculatePlan details', () => {
       invalid: 1,
       unmanaged: 0,
     });
+  });
+
+  it('companions go in before any pool changes and come out after the pools', () => {
+    const reservation = (spec: Record<string, unknown>, hash: string) =>
+      obj('calico', CALICO_RESERVATION, 'pods-a', spec, { from: 'prefix/12', hash });
+    const created = calculatePlan(
+      input({
+        desired: [
+          calicoDesired(),
+          want('calico', reservation({ reservedCIDRs: ['10.20.0.1/32'] }, 'r1'), [P12], false),
+        ],
+      }),
+    );
+    expect(created.changes.map(c => `${c.action} ${c.kind}`)).toEqual(['create IPReservation', 'create IPPool']);
+
+    const grown = calculatePlan(
+      input({
+        desired: [
+          calicoDesired({ cidr: '10.20.0.0/23', blockSize: 26 }, 'h2'),
+          want('calico', reservation({ reservedCIDRs: ['10.20.1.9/32'] }, 'r2'), [P12], false),
+        ],
+        observed: [calicoObserved(), reservation({ reservedCIDRs: [] }, 'r1')],
+      }),
+    );
+    expect(grown.changes.map(c => `${c.action} ${c.kind}`)).toEqual(['update IPReservation', 'replace IPPool']);
+
+    const gone = calculatePlan(
+      input({ observed: [reservation({ reservedCIDRs: [] }, 'r1'), calicoObserved()], previousPoolCount: 0 }),
+    );
+    expect(gone.changes.map(c => `${c.action} ${c.kind}`)).toEqual(['delete IPPool', 'delete IPReservation']);
+  });
+
+  it('names an immutable change by the stored and rendered values, also where normalise drops a default', () => {
+    // The real Calico adapter drops blockSize 26 (its default) when comparing: the reason must still say 26.
+    const spec = (blockSize: number) => ({ cidr: '10.20.0.0/24', blockSize });
+    const stored = obj('calico', CALICO_POOL, 'pods-a', spec(26), { from: 'prefix/12', hash: 'h1' });
+    const wanted = want('calico', obj('calico', CALICO_POOL, 'pods-a', spec(27), { from: 'prefix/12', hash: 'h2' }), [
+      P12,
+    ]);
+    const plan = calculatePlan(
+      input({ adapters: [calicoAdapter], desired: [wanted], observed: [stored] }, { steady: false }),
+    );
+    expect(plan.changes.map(c => `${c.action}: ${c.reason}`)).toEqual([
+      'replace: spec.blockSize 26 → 27 cannot change in place: replace',
+    ]);
   });
 
   it('counts desired pool objects for the next run, not companions', () => {

@@ -39,8 +39,10 @@
  *   3. delete budget removals this cycle over maxCount or over maxPercent of our managed objects: all blocked.
  *   4. companions   a companion (Calico IPReservation, …) of a pool that stays, stays too.
  *
- * Output order: create, replace, update, annotate, drain, delete, then blocked, invalid, unmanaged notes; within
- * an action by apiVersion, kind, namespace, name.
+ * Output order, which apply follows: companions' creates, replaces and updates first (a pool must never be able to
+ * hand out an address its Calico IPReservation is about to hold back); then create, replace, update, annotate,
+ * drain, delete (a pool's delete before its companions'); then blocked, invalid, unmanaged notes. Within a group
+ * by apiVersion, kind, namespace, name.
  */
 import type { PoolKindAdapter } from '../k8s/kinds/adapter.ts';
 import { objectKey } from '../k8s/object.ts';
@@ -58,7 +60,7 @@ import { adapterForObject, describeObject, describeSources, isPoolObject, owners
 import { changeFor, noteStep, planDesired, planOrphan } from './steps.ts';
 import type { Step, StepContext } from './steps.ts';
 import { CHANGE_ACTIONS } from './types.ts';
-import type { Change, DesiredObject, GuardName, GuardNote, Plan, PlanInput } from './types.ts';
+import type { Change, ChangeAction, DesiredObject, GuardName, GuardNote, Plan, PlanInput } from './types.ts';
 
 export function calculatePlan(input: PlanInput): Plan {
   const byKind = new Map<PoolKind, PoolKindAdapter>(input.adapters.map(a => [a.kind, a]));
@@ -106,7 +108,12 @@ export function calculatePlan(input: PlanInput): Plan {
   pass(holdCompanions(steps));
   guards.push(...stepGuards(steps));
 
-  const changes = steps.flatMap(s => s.changes).sort(compareChanges);
+  const companion = (c: Change): boolean => {
+    const adapter = c.poolKind === undefined ? undefined : byKind.get(c.poolKind);
+    if (adapter === undefined || c.apiVersion === undefined || c.kind === undefined) return false;
+    return !isPoolObject(adapter, { apiVersion: c.apiVersion, kind: c.kind, metadata: { name: c.name } });
+  };
+  const changes = steps.flatMap(s => s.changes).sort((a, b) => compareChanges(a, b, companion));
   const summary = Object.fromEntries(CHANGE_ACTIONS.map(a => [a, 0])) as Plan['summary'];
   for (const c of changes) summary[c.action]++;
   return { changes, summary, guards, desiredPools };
@@ -216,10 +223,20 @@ function stepGuards(steps: readonly Step[]): GuardNote[] {
 }
 
 const ORDER = new Map(CHANGE_ACTIONS.map((a, i) => [a, i]));
+const ADDITIVE: ReadonlySet<ChangeAction> = new Set(['create', 'replace', 'update']);
 
-function compareChanges(a: Change, b: Change): number {
-  const byAction = (ORDER.get(a.action) ?? 0) - (ORDER.get(b.action) ?? 0);
-  if (byAction !== 0) return byAction;
+function compareChanges(a: Change, b: Change, companion: (c: Change) => boolean): number {
+  // Companions first in (before every pool change), last out (after the pools' deletes).
+  const rank = (c: Change): number[] => [
+    ADDITIVE.has(c.action) && companion(c) ? 0 : 1,
+    ORDER.get(c.action) ?? 0,
+    c.action === 'delete' && companion(c) ? 1 : 0,
+  ];
+  const [ra, rb] = [rank(a), rank(b)];
+  for (let i = 0; i < ra.length; i++) {
+    const d = (ra[i] ?? 0) - (rb[i] ?? 0);
+    if (d !== 0) return d;
+  }
   const ka = [a.apiVersion ?? '', a.kind ?? '', a.namespace ?? '', a.name, a.reason];
   const kb = [b.apiVersion ?? '', b.kind ?? '', b.namespace ?? '', b.name, b.reason];
   for (let i = 0; i < ka.length; i++) {

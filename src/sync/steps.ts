@@ -270,7 +270,7 @@ export function planDesired(
     c.diff = cmp.diff;
     return noteStep(c, 'update', 'invalid-source');
   }
-  const imm = immutableChanges(adapter, o, cmp);
+  const imm = immutableChanges(adapter, o, cmp, d.object);
   if (imm.length > 0) return replaceStep(ctx, adapter, d, o, cmp, imm);
   if (d.primary) {
     const removed = subtractRanges(adapter.coveredRanges(o), adapter.coveredRanges(d.object));

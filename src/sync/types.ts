@@ -119,7 +119,10 @@ export interface GuardNote {
 }
 
 export interface Plan {
-  /** Ordered: create, replace, update, annotate, drain, delete, then blocked, invalid, unmanaged notes. */
+  /**
+   * Ordered: companions' creates and updates, then create, replace, update, annotate, drain, delete (pools before
+   * companions), then blocked, invalid, unmanaged notes. Apply carries them out in this order.
+   */
   changes: Change[];
   summary: Record<ChangeAction, number>;
   guards: GuardNote[];

@@ -24,7 +24,7 @@ export interface Lab {
   netbox: Emulator;
   client: NetBoxClient;
   config: Config;
-  /** One cycle with a fresh KubeClient, so `writes` counts only this cycle's apply/delete requests. */
+  /** One cycle with a fresh KubeClient, so `writes` counts only this cycle's write requests (apply, patch, delete). */
   cycle(opts?: Partial<CycleOptions> & { kubeconfigYaml?: string }): Promise<CycleRun>;
   close(): Promise<void>;
 }

@@ -22,6 +22,8 @@ export interface NamespaceAssignment {
   annotation: string;
   /** Pool names (or CIDRs) to list in the annotation's JSON array. */
   values: string[];
+  /** `single`: the annotation holds one plain name, not a JSON array (Cilium's `ipam.cilium.io/ip-pool`). */
+  format?: 'json-array' | 'single';
 }
 
 export interface RenderResult {

@@ -62,7 +62,9 @@ const cases: kit.RenderCase[] = [
       namespaces: ['team-a'],
     }),
     objects: [podPool('prefix/5,prefix/6', { ipv4: { cidrs: ['10.220.0.0/20', '10.221.0.0/20'], maskSize: 24 } })],
-    namespaceAssignments: [{ namespace: 'team-a', annotation: 'ipam.cilium.io/ip-pool', values: ['pool-a'] }],
+    namespaceAssignments: [
+      { namespace: 'team-a', annotation: 'ipam.cilium.io/ip-pool', values: ['pool-a'], format: 'single' },
+    ],
   },
   {
     name: 'several IPv6 prefixes with k8s_block_size and a pod selector',

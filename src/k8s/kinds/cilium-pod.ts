@@ -81,10 +81,12 @@ function build({ intent, settings, issues }: BuildInput<CiliumPodSettings>): Bui
   }
   if (settings.podSelector !== undefined) spec.podSelector = settings.podSelector;
   if (settings.namespaceSelector !== undefined) spec.namespaceSelector = settings.namespaceSelector;
+  // Cilium reads the annotation as one pool name, not a list (crds.md §5.2).
   const namespaceAssignments = intent.namespaces.map(namespace => ({
     namespace,
     annotation: POOL_ANNOTATION,
     values: [intent.name],
+    format: 'single' as const,
   }));
   return { objects: [{ type: RESOURCES.ciliumPodPool, name: intent.name, spec }], namespaceAssignments };
 }
