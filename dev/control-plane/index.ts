@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { loadCrds, servedGroupVersions } from '../crds/index.ts';
+import type { CrdManifest } from '../crds/index.ts';
 import type { ManagedProcess } from '../process.ts';
 import { freePort, startProcess, waitFor } from '../process.ts';
 import { kubeRequest } from './http.ts';
@@ -167,8 +168,7 @@ async function startApiserver(
 }
 
 /** Applies our CRDs and waits until discovery serves every plural (envtest's WaitForCRDs). */
-export async function installCrds(admin: KubeCredentials): Promise<void> {
-  const crds = loadCrds();
+export async function installCrds(admin: KubeCredentials, crds: readonly CrdManifest[] = loadCrds()): Promise<void> {
   for (const crd of crds) {
     const res = await kubeRequest(
       admin,
