@@ -109,6 +109,7 @@ async function resolveInputs(opts: NetboxBootstrapOptions, env: NodeJS.ProcessEn
     // The config's cluster tag was derived from its own cluster name unless set; --cluster re-derives it.
     if (opts.cluster === undefined) plan.clusterTag = config.selection.clusterTag;
     plan.managedTag = config.selection.managedTag;
+    plan.gatewayTag = config.selection.gatewayTag;
     plan.roles = Object.keys(config.selection.roles);
     plan.customFields = config.selection.customFields;
   }

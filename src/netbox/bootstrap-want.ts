@@ -27,6 +27,8 @@ export interface BootstrapPlan {
   cluster: string;
   clusterTag?: string;
   managedTag?: string;
+  /** Tag that marks an IP address inside a pool as its gateway (config `selection.gatewayTag`). */
+  gatewayTag?: string;
   /** Pool role slugs (config `selection.roles` keys). */
   roles?: readonly string[];
   /** Values of the pool-kind choice set. */
@@ -38,6 +40,7 @@ export interface BootstrapPlan {
 
 export const BOOTSTRAP_DEFAULTS = {
   managedTag: 'k8s-ippool-sync',
+  gatewayTag: 'gateway',
   roles: ['k8s-pod', 'k8s-secondary', 'k8s-rdma', 'k8s-loadbalancer'],
   poolKinds: POOL_KINDS,
   choiceSet: 'k8s_pool_kind',
@@ -57,6 +60,7 @@ export const BOOTSTRAP_DEFAULTS = {
   groupName: 'Kubernetes',
   managedTagColor: '2196f3',
   clusterTagColor: '009688',
+  gatewayTagColor: 'ff9800',
 } as const;
 
 const KIND_LABELS: Record<string, string> = {
@@ -124,6 +128,7 @@ export function wantedObjects(plan: BootstrapPlan): BootstrapWant {
   const n: BootstrapCustomFieldNames = { ...d.customFields, ...definedOnly(plan.customFields ?? {}) };
   const clusterTag = plan.clusterTag ?? `k8s-${plan.cluster}`;
   const managedTag = plan.managedTag ?? d.managedTag;
+  const gatewayTag = plan.gatewayTag ?? d.gatewayTag;
   const choiceSet = plan.choiceSet ?? d.choiceSet;
   const kinds = plan.poolKinds ?? d.poolKinds;
   const field = (
@@ -162,6 +167,12 @@ export function wantedObjects(plan: BootstrapPlan): BootstrapWant {
         slug: clusterTag,
         color: d.clusterTagColor,
         description: `Published as IP pools in Kubernetes cluster ${plan.cluster} by netbox-ippool-sync`,
+      },
+      {
+        name: gatewayTag,
+        slug: gatewayTag,
+        color: d.gatewayTagColor,
+        description: 'The gateway of the prefix it sits in (netbox-ippool-sync publishes it as the pool gateway)',
       },
     ],
     choiceSets: [

@@ -50,7 +50,7 @@ const stepFor = (steps: BootstrapStep[], name: string) => steps.find(s => s.name
 describe('wantedObjects', () => {
   it('holds the roles, tags, choice set and custom fields of DESIGN §4 with their defaults', () => {
     expect(want.roles.map(r => r.slug)).toEqual(['k8s-pod', 'k8s-secondary', 'k8s-rdma', 'k8s-loadbalancer']);
-    expect(want.tags.map(t => t.slug)).toEqual(['k8s-ippool-sync', 'k8s-lab']);
+    expect(want.tags.map(t => t.slug)).toEqual(['k8s-ippool-sync', 'k8s-lab', 'gateway']);
     expect(want.choiceSets[0]?.extra_choices.map(([v]) => v)).toEqual(KINDS);
     expect(want.customFields.map(f => f.name)).toEqual(ALL_FIELDS);
   });
@@ -100,7 +100,7 @@ describe('wantedObjects', () => {
       choiceSet: 'kinds',
       customFields: { poolKind: 'kind', pool: 'pool_x' },
     });
-    expect(w.tags.map(t => t.slug)).toEqual(['owned', 'cluster-prod']);
+    expect(w.tags.map(t => t.slug)).toEqual(['owned', 'cluster-prod', 'gateway']);
     expect(w.roles.map(r => r.slug)).toEqual(['pods']);
     expect(w.choiceSets).toEqual([expect.objectContaining({ name: 'kinds', extra_choices: [['calico', 'Calico']] })]);
     expect(w.customFields.find(f => f.type === 'select')).toMatchObject({ name: 'kind', choiceSet: 'kinds' });
@@ -117,6 +117,7 @@ describe('planBootstrap', () => {
       ...want.roles.map(r => `create role ${r.slug}`),
       'create tag k8s-ippool-sync',
       'create tag k8s-lab',
+      'create tag gateway',
       'create choice set k8s_pool_kind',
       ...ALL_FIELDS.map(n => `create custom field ${n}`),
     ]);
@@ -281,14 +282,14 @@ describe('runBootstrap', () => {
     api.denied.add('extras/custom-fields');
     const report = await runBootstrap(api, want);
     expect(report.ok).toBe(false);
-    expect(report.counts).toMatchObject({ created: 7, failed: ALL_FIELDS.length });
+    expect(report.counts).toMatchObject({ created: 8, failed: ALL_FIELDS.length });
     const failed = report.results.filter(r => r.status === 'failed');
     expect(failed.map(r => r.name)).toEqual(ALL_FIELDS);
     expect(failed[0]?.reason).toBe(
       'the token cannot create custom field k8s_pool_kind (NetBox answered 403: read-only token or missing ' +
         'permission extras.add_customfield)',
     );
-    expect(api.tags).toHaveLength(2);
+    expect(api.tags).toHaveLength(3);
   });
 
   it('fails the select field, not the others, when its choice set cannot be created', async () => {
@@ -372,6 +373,6 @@ describe('runBootstrap', () => {
     const report = await runBootstrap(api, want);
     const tag = report.results.find(r => r.thing === 'tag');
     expect(tag?.reason).toBe('NetBox rejected tag k8s-ippool-sync: slug: Enter a valid "slug".');
-    expect(report.counts.failed).toBe(2);
+    expect(report.counts.failed).toBe(3);
   });
 });

@@ -73,7 +73,7 @@ describe('netbox bootstrap against the NetBox emulator', () => {
       'cilium-lb',
       'cilium-pod',
     ]);
-    expect((await nb.listTags()).map(t => t.slug)).toEqual(['k8s-ippool-sync', 'k8s-lab']);
+    expect((await nb.listTags()).map(t => t.slug)).toEqual(['gateway', 'k8s-ippool-sync', 'k8s-lab']);
     expect((await nb.listRoles()).map(r => r.slug).sort()).toEqual(want.roles.map(r => r.slug).sort());
 
     emu.resetStats();
