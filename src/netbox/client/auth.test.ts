@@ -2,24 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadToken, NetBoxToken } from './auth.ts';
 import { NetBoxClient } from './client.ts';
 import { NetBoxAuthError, NetBoxConfigError } from './errors.ts';
-import { BASE, V1_TOKEN, V2_TOKEN } from './testkit.ts';
+import { BASE, interceptNetBox, V1_TOKEN, V2_TOKEN } from './testkit.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nb-token-'));
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
+interceptNetBox();
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,20 +1,9 @@
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NetBoxAuthError } from './errors.ts';
-import { BASE, ipAddress, statusBody, testClient } from './testkit.ts';
+import { BASE, interceptNetBox, ipAddress, statusBody, testClient } from './testkit.ts';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-
-afterEach(() => {
-  const done = nock.isDone();
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-  expect(done).toBe(true);
-});
+interceptNetBox();
 
 type Body = Record<string, unknown>[];
 const addresses = (n: number) => Array.from({ length: n }, (_, i) => ({ address: `10.1.${i >> 8}.${i & 255}/16` }));

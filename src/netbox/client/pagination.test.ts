@@ -1,19 +1,10 @@
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NetBoxConfigError, NetBoxIncompleteListError, NetBoxProtocolError } from './errors.ts';
 import { toSearchParams } from './pagination.ts';
-import { BASE, page, prefix, statusBody, testClient } from './testkit.ts';
+import { BASE, interceptNetBox, page, prefix, statusBody, testClient } from './testkit.ts';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
+interceptNetBox();
 
 const PREFIX_FIELDS =
   'id,url,display,tags,custom_fields,description,created,last_updated,family,prefix,vrf,tenant,status,role';

@@ -5,22 +5,13 @@
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../log.ts';
 import { NetBoxToken } from './auth.ts';
 import { NetBoxClient } from './client.ts';
-import { BASE, page, prefix, V1_TOKEN, V2_TOKEN } from './testkit.ts';
+import { BASE, interceptNetBox, page, prefix, V1_TOKEN, V2_TOKEN } from './testkit.ts';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
+interceptNetBox();
 
 function memoryLog() {
   const lines: string[] = [];

@@ -1,7 +1,9 @@
 /**
- * Shared fixtures for the client's unit tests (imported only by *.test.ts). No test-only dependencies here,
- * so the build may compile it harmlessly.
+ * Shared fixtures for the client's unit tests (imported only by *.test.ts). The build compiles it too, but no
+ * runtime module imports it, so its test-only imports (vitest, nock) are never loaded outside the tests.
  */
+import nock from 'nock';
+import { afterEach, beforeAll, expect } from 'vitest';
 import type { NbIpAddress, NbPrefix } from '../types.ts';
 import { NetBoxClient } from './client.ts';
 import type { NetBoxClientOptions } from './options.ts';
@@ -10,6 +12,24 @@ import type { NetBoxClientOptions } from './options.ts';
 export const BASE = 'https://netbox.test';
 export const V1_TOKEN = '0123456789abcdef0123456789abcdef0badc0de';
 export const V2_TOKEN = `nbt_k3yK3yK3yK3y.${'S3cr3t'.repeat(6)}abcd`;
+
+/**
+ * Registers the nock hooks of a test file: no connection leaves the host except to loopback, and after each test
+ * every interceptor it set up must have been used.
+ */
+export function interceptNetBox(): void {
+  beforeAll(() => {
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1');
+  });
+  afterEach(() => {
+    const done = nock.isDone();
+    const pending = nock.pendingMocks();
+    nock.cleanAll();
+    expect(pending).toEqual([]);
+    expect(done).toBe(true);
+  });
+}
 
 export interface TestClient {
   client: NetBoxClient;

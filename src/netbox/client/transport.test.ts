@@ -1,24 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NetBoxClient } from './client.ts';
 import { NetBoxNotFoundError, NetBoxUnavailableError, NetBoxValidationError } from './errors.ts';
-import { BASE, ipAddress, page, statusBody, testClient, V1_TOKEN, V2_TOKEN } from './testkit.ts';
+import { BASE, interceptNetBox, ipAddress, page, statusBody, testClient, V1_TOKEN, V2_TOKEN } from './testkit.ts';
 import { buildAgents, routeOf } from './transport.ts';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-
-afterEach(() => {
-  const done = nock.isDone();
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-  expect(done).toBe(true);
-});
+interceptNetBox();
 
 function resetError(): Error {
   return Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
