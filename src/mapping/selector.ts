@@ -162,7 +162,8 @@ function parseCalico(raw: string): SelectorResult {
   return { ok: true, value: { syntax: 'calico', raw } };
 }
 
-function checkKey(key: string): string | undefined {
+/** Why `key` is not a valid Kubernetes label key, or undefined when it is. */
+export function checkKey(key: string): string | undefined {
   const slash = key.indexOf('/');
   const prefix = slash === -1 ? undefined : key.slice(0, slash);
   const name = slash === -1 ? key : key.slice(slash + 1);
@@ -175,7 +176,8 @@ function checkKey(key: string): string | undefined {
   return undefined;
 }
 
-function checkValue(value: string): string | undefined {
+/** Why `value` is not a valid Kubernetes label value, or undefined when it is. */
+export function checkValue(value: string): string | undefined {
   if (value.length > 63 || !VALUE.test(value)) {
     return `label value "${value}" is invalid: at most 63 letters, digits, "-", "_" or ".", starting and ending alphanumeric`;
   }

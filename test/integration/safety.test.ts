@@ -248,39 +248,76 @@ describe('bad NetBox input is contained', () => {
 
 describe('apiserver failures', () => {
   it('an object the apiserver refuses is recorded against it; the rest of the run is applied', async () => {
-    await withLab({}, async lab => {
-      const c = lab.cluster;
-      const missing = `nbs-missing-${run}`;
-      await lab.client.create(
-        'ipam/prefixes',
-        prefixBody(lab, '100.72.20.0/22', 'k8s-pod', {
-          k8s_pool_kind: 'cilium-pod',
-          k8s_pool_name: `refused-${c}`,
-          k8s_options: { podSelector: { matchLabels: { app: 'not a label value!' } } },
-        }),
-      );
-      await lab.client.create(
-        'ipam/prefixes',
-        prefixBody(lab, '100.72.24.0/24', 'k8s-secondary', { k8s_pool_name: `lost-${c}`, k8s_namespace: missing }),
-      );
-      await calicoPool(lab, '100.72.25.0/24', `good-${c}`);
-
-      const result = await lab.cycle();
-      const outcomes = result.apply?.results.map(r => `${r.outcome} ${r.change.kind ?? ''} ${r.change.name}`);
-      // Failures come first in plan order, so the applied pool proves the run went on after them.
-      expect(outcomes).toEqual([
-        `failed CiliumPodIPPool refused-${c}`,
-        `failed NetworkAttachmentDefinition lost-${c}`,
-        `applied IPPool good-${c}`,
-      ]);
-      expect(result.apply?.aborted).toBeUndefined();
-      const [refused, lost] = result.apply?.results ?? [];
-      expect(refused?.message).toMatch(/422 Invalid/);
-      expect(refused?.message).toContain('podSelector');
-      expect(lost?.message).toMatch(/404 NotFound/);
-      expect(lost?.message).toContain(missing);
-      expect([...(await storedObjects(c)).keys()]).toEqual([`IPPool good-${c}`]);
+    // Our own validation catches what the CRDs would refuse, so the refusal comes from where it does in real
+    // clusters: admission. A ValidatingAdmissionPolicy (CEL, in the apiserver) stands in for an IPAM system's
+    // validating webhook and refuses one pool with 422 Invalid.
+    const policy = `refuse-pod-pools-${run}`;
+    await adminApply(`/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${policy}`, {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: policy },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [
+            {
+              apiGroups: ['cilium.io'],
+              apiVersions: ['*'],
+              operations: ['CREATE', 'UPDATE'],
+              resources: ['ciliumpodippools'],
+            },
+          ],
+        },
+        validations: [
+          {
+            expression: `!object.metadata.name.startsWith('refused-')`,
+            message: 'pool refused by cluster policy',
+            reason: 'Invalid',
+          },
+        ],
+      },
     });
+    await adminApply(`/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/${policy}`, {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: policy },
+      spec: { policyName: policy, validationActions: ['Deny'] },
+    });
+    try {
+      await waitForPolicy(`refused-probe-${run}`);
+      await withLab({}, async lab => {
+        const c = lab.cluster;
+        const missing = `nbs-missing-${run}`;
+        await lab.client.create(
+          'ipam/prefixes',
+          prefixBody(lab, '100.72.20.0/22', 'k8s-pod', { k8s_pool_kind: 'cilium-pod', k8s_pool_name: `refused-${c}` }),
+        );
+        await lab.client.create(
+          'ipam/prefixes',
+          prefixBody(lab, '100.72.24.0/24', 'k8s-secondary', { k8s_pool_name: `lost-${c}`, k8s_namespace: missing }),
+        );
+        await calicoPool(lab, '100.72.25.0/24', `good-${c}`);
+
+        const result = await lab.cycle();
+        const outcomes = result.apply?.results.map(r => `${r.outcome} ${r.change.kind ?? ''} ${r.change.name}`);
+        // Failures come first in plan order, so the applied pool proves the run went on after them.
+        expect(outcomes).toEqual([
+          `failed CiliumPodIPPool refused-${c}`,
+          `failed NetworkAttachmentDefinition lost-${c}`,
+          `applied IPPool good-${c}`,
+        ]);
+        expect(result.apply?.aborted).toBeUndefined();
+        const [refused, lost] = result.apply?.results ?? [];
+        expect(refused?.message).toMatch(/422 Invalid/);
+        expect(refused?.message).toContain('pool refused by cluster policy');
+        expect(lost?.message).toMatch(/404 NotFound/);
+        expect(lost?.message).toContain(missing);
+        expect([...(await storedObjects(c)).keys()]).toEqual([`IPPool good-${c}`]);
+      });
+    } finally {
+      await admin('DELETE', `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/${policy}`);
+      await admin('DELETE', `/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies/${policy}`);
+    }
   });
 
   it('409: an object changed between observe and apply is re-read and the update converges', async () => {
@@ -461,4 +498,21 @@ async function tcpProxy(target: number): Promise<{ port: number; kill(): void }>
       for (const s of sockets) s.destroy();
     },
   };
+}
+
+/** Policies take effect once the apiserver's policy informer has them: probe with a dry-run create until refused. */
+async function waitForPolicy(probeName: string): Promise<void> {
+  const path = `${typePath(RESOURCES.ciliumPodPool)}?dryRun=All`;
+  const body = {
+    apiVersion: 'cilium.io/v2alpha1',
+    kind: 'CiliumPodIPPool',
+    metadata: { name: probeName },
+    spec: { ipv4: { cidrs: ['100.72.100.0/24'], maskSize: 28 } },
+  };
+  for (let i = 0; i < 100; i++) {
+    const res = await admin('POST', path, body, { ok: [201, 422] });
+    if (res.status === 422) return;
+    await new Promise(r => setTimeout(r, 100));
+  }
+  throw new Error('the ValidatingAdmissionPolicy never took effect');
 }

@@ -135,6 +135,20 @@ describe('cilium-lb invalid input', () => {
       reason:
         'invalid value for cilium-lb option "serviceSelector.matchExpressions.0.operator": Invalid option: expected one of "In"|"NotIn"|"Exists"|"DoesNotExist"',
     },
+    {
+      name: 'service selector with a label value Kubernetes would refuse',
+      options: { serviceSelector: { matchLabels: { app: 'not a label value!' } } },
+      field: 'custom_fields.k8s_options.serviceSelector.matchLabels.app',
+      reason:
+        'invalid value for cilium-lb option "serviceSelector.matchLabels.app": label value "not a label value!" is invalid: at most 63 letters, digits, "-", "_" or ".", starting and ending alphanumeric',
+    },
+    {
+      name: 'service selector with a malformed label key',
+      options: { serviceSelector: { matchExpressions: [{ key: 'Bad Key', operator: 'Exists' }] } },
+      field: 'custom_fields.k8s_options.serviceSelector.matchExpressions.0.key',
+      reason:
+        'invalid value for cilium-lb option "serviceSelector.matchExpressions.0.key": label key "Bad Key" is invalid: the name part must be 1-63 letters, digits, "-", "_" or ".", starting and ending alphanumeric',
+    },
   ])('$name', ({ options, field, reason }) => {
     const intent = kit.poolIntent('cilium-lb', [kit.prefixBlock(1, '10.130.0.0/24')], { options });
     const errors = [{ subject: 'cilium-lb pool pool-a', field, reason }];

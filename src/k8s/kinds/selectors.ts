@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { compareText } from './canonical.ts';
 import type { LabelRequirement, PoolIntent } from '../../mapping/intent.ts';
+import { checkKey, checkValue } from '../../mapping/selector.ts';
 import { FIELDS, poolSubject } from './issues.ts';
 import type { Issues } from './issues.ts';
 
@@ -11,11 +12,21 @@ import type { Issues } from './issues.ts';
 
 const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 
+// Label keys and values are checked here, before the apiserver would refuse the whole object with a 422.
+const labelKey = z.string().superRefine((k, ctx) => {
+  const problem = checkKey(k);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+const labelValue = z.string().superRefine((v, ctx) => {
+  const problem = checkValue(v);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const requirementSchema = z
   .strictObject({
-    key: z.string().min(1),
+    key: labelKey,
     operator: z.enum(OPERATORS),
-    values: z.array(z.string()).optional(),
+    values: z.array(labelValue).optional(),
   })
   .refine(r => (r.operator === 'In' || r.operator === 'NotIn') === (r.values ?? []).length > 0, {
     message: 'In and NotIn need at least one value; Exists and DoesNotExist take none',
@@ -23,7 +34,7 @@ const requirementSchema = z
 
 /** metav1.LabelSelector as k8s_options may spell it. */
 export const labelSelectorSchema = z.strictObject({
-  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchLabels: z.record(labelKey, labelValue).optional(),
   matchExpressions: z.array(requirementSchema).optional(),
 });
 export type LabelSelector = z.output<typeof labelSelectorSchema>;
