@@ -62,14 +62,16 @@ export function bulkCreate(ctx: WriteContext, ep: Endpoint, items: unknown[], ve
   });
 }
 
-interface Targets {
-  items: { id: number; body: Record<string, unknown> }[];
-  failures: Failure[];
-  legacyErrors: FieldErrors[];
+interface Target {
+  id: number;
+  body: Record<string, unknown>;
 }
 
-/** BulkOperationSerializer(many=True): a list of dicts, each with an integer `id`. */
-function parseTargets(input: unknown): Targets | BulkOutcome {
+/**
+ * BulkOperationSerializer(many=True): a list of dicts, each with an integer `id`. Any malformed item fails the
+ * whole request before an object is touched: 4.7 names each one, earlier versions list an error dict per item.
+ */
+function parseTargets(input: unknown, modern: boolean): Target[] | BulkOutcome {
   if (!Array.isArray(input)) {
     return {
       ok: false,
@@ -77,22 +79,28 @@ function parseTargets(input: unknown): Targets | BulkOutcome {
       body: { non_field_errors: [`Expected a list of items but got type "${pyTypeName(input)}".`] },
     };
   }
-  const targets: Targets = { items: [], failures: [], legacyErrors: [] };
+  const targets: Target[] = [];
+  const failures: Failure[] = [];
+  const legacyErrors: FieldErrors[] = [];
   input.forEach((item, index) => {
     let errors: FieldErrors | undefined;
     if (!isPlainObject(item))
       errors = { non_field_errors: [`Invalid data. Expected a dictionary, but got ${pyTypeName(item)}.`] };
     else if (!Object.hasOwn(item, 'id')) errors = { id: ['This field is required.'] };
     else if (!/^\s*\d+\s*$/.test(String(item['id']))) errors = { id: ['A valid integer is required.'] };
-    if (errors) targets.failures.push({ index, errors });
-    else
-      targets.items.push({
-        id: Number((item as Record<string, unknown>)['id']),
-        body: item as Record<string, unknown>,
-      });
-    targets.legacyErrors.push(errors ?? {});
+    if (errors) failures.push({ index, errors });
+    else targets.push({ id: Number((item as Record<string, unknown>)['id']), body: item as Record<string, unknown> });
+    legacyErrors.push(errors ?? {});
   });
-  return targets;
+  if (failures.length === 0) return targets;
+  return modern ? failed(input.length, failures) : { ok: false, status: 400, body: legacyErrors };
+}
+
+/** 4.7 handles the objects in request order; earlier versions in the model's ordering, skipping unknown ids. */
+function processingOrder(ctx: WriteContext, ep: Endpoint, ids: number[], modern: boolean): number[] {
+  if (modern) return ids;
+  const found = ids.map(id => ctx.store.get(ep, id)).filter((r): r is Row => r !== undefined);
+  return sortRows(ctx.store, ep, found).map(r => r.id);
 }
 
 function notFound(ep: Endpoint, id: number): Failure {
@@ -106,28 +114,15 @@ export function bulkUpdate(
   mode: 'update' | 'replace',
   version: string,
 ): BulkOutcome {
-  const targets = parseTargets(input);
-  if ('ok' in targets) return targets;
   const modern = versionAtLeast(version, '4.7');
-  if (targets.failures.length > 0) {
-    return modern
-      ? failed(targets.legacyErrors.length, targets.failures)
-      : { ok: false, status: 400, body: targets.legacyErrors };
-  }
+  const targets = parseTargets(input, modern);
+  if (!Array.isArray(targets)) return targets;
   // Later entries for the same id win, as NetBox maps the bodies by id.
-  const byId = new Map(targets.items.map(t => [t.id, t.body]));
+  const byId = new Map(targets.map(t => [t.id, t.body]));
   return atomically(ctx, () => {
     const rows: Row[] = [];
     const failures: Failure[] = [];
-    const existing = [...byId.keys()].map(id => ctx.store.get(ep, id));
-    const order = modern
-      ? [...byId.keys()]
-      : sortRows(
-          ctx.store,
-          ep,
-          existing.filter((r): r is Row => r !== undefined),
-        ).map(r => r.id);
-    for (const id of order) {
+    for (const id of processingOrder(ctx, ep, [...byId.keys()], modern)) {
       const row = ctx.store.get(ep, id);
       if (!row) {
         failures.push(notFound(ep, id));
@@ -143,26 +138,19 @@ export function bulkUpdate(
 }
 
 export function bulkDelete(ctx: WriteContext, ep: Endpoint, input: unknown, version: string): BulkOutcome {
-  const targets = parseTargets(input);
-  if ('ok' in targets) return targets;
   const modern = versionAtLeast(version, '4.7');
-  if (targets.failures.length > 0) {
-    return modern
-      ? failed(targets.legacyErrors.length, targets.failures)
-      : { ok: false, status: 400, body: targets.legacyErrors };
-  }
-  const ids = [...new Set(targets.items.map(t => t.id))];
+  const targets = parseTargets(input, modern);
+  if (!Array.isArray(targets)) return targets;
+  const ids = [...new Set(targets.map(t => t.id))];
   return atomically(ctx, () => {
     const failures: Failure[] = [];
-    const found = ids.map(id => ctx.store.get(ep, id)).filter((r): r is Row => r !== undefined);
-    const order = modern ? ids : sortRows(ctx.store, ep, found).map(r => r.id);
-    for (const id of order) {
+    for (const id of processingOrder(ctx, ep, ids, modern)) {
       const row = ctx.store.get(ep, id);
       if (!row) {
         failures.push(notFound(ep, id));
         continue;
       }
-      const message = changelogMessageOf(targets.items.find(t => t.id === id)?.body);
+      const message = changelogMessageOf(targets.find(t => t.id === id)?.body);
       ctx.changelogMessage = message.ok ? message.value : '';
       const blocked = deleteObject(ctx, ep, row);
       if (blocked === undefined) continue;

@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { authenticate, NO_PERMISSION, NOT_PROVIDED } from './auth.ts';
 import type { TokenSpec } from './auth.ts';
 import { bulkCreate, bulkDelete, bulkUpdate } from './bulk.ts';
+import type { BulkOutcome } from './bulk.ts';
 import { applyFilters } from './filters.ts';
 import { versionAtLeast } from './knobs.ts';
 import type { Knobs, Stats } from './knobs.ts';
@@ -183,17 +184,7 @@ function listRoute(emu: Emulation, req: ApiRequest, ep: Endpoint, wctx: WriteCon
       return json(200, body, ep, {}, page.rows.length);
     }
     case 'POST': {
-      if (Array.isArray(req.body)) {
-        const out = bulkCreate(wctx, ep, req.body, version);
-        if (!out.ok) return json(out.status, out.body, ep);
-        return json(
-          201,
-          out.rows.map(r => represent(ctx, ep, r)),
-          ep,
-          {},
-          out.rows.length,
-        );
-      }
+      if (Array.isArray(req.body)) return bulkAnswer(ctx, ep, 201, bulkCreate(wctx, ep, req.body, version));
       const out = writeObject(wctx, ep, req.body ?? {}, undefined, 'create');
       if (!out.ok) return json(400, out.errors, ep);
       return json(201, represent(ctx, ep, out.value), ep, { ETag: etag(out.value) }, 1);
@@ -201,14 +192,7 @@ function listRoute(emu: Emulation, req: ApiRequest, ep: Endpoint, wctx: WriteCon
     case 'PUT':
     case 'PATCH': {
       const out = bulkUpdate(wctx, ep, req.body ?? {}, req.method === 'PUT' ? 'replace' : 'update', version);
-      if (!out.ok) return json(out.status, out.body, ep);
-      return json(
-        200,
-        out.rows.map(r => represent(ctx, ep, r)),
-        ep,
-        {},
-        out.rows.length,
-      );
+      return bulkAnswer(ctx, ep, 200, out);
     }
     case 'DELETE': {
       const out = bulkDelete(wctx, ep, req.body ?? {}, version);
@@ -219,6 +203,18 @@ function listRoute(emu: Emulation, req: ApiRequest, ep: Endpoint, wctx: WriteCon
     default:
       return json(405, { detail: `Method "${req.method}" not allowed.` }, ep);
   }
+}
+
+/** A bulk create or update answers with every written object in full, or with NetBox's error body. */
+function bulkAnswer(ctx: ReprContext, ep: Endpoint, okStatus: 200 | 201, out: BulkOutcome): ApiResponse {
+  if (!out.ok) return json(out.status, out.body, ep);
+  return json(
+    okStatus,
+    out.rows.map(r => represent(ctx, ep, r)),
+    ep,
+    {},
+    out.rows.length,
+  );
 }
 
 function options(name: string): Record<string, unknown> {

@@ -155,13 +155,8 @@ export class NetBoxApi {
     opts: CreateOptions<W, T> = {},
   ): Promise<BulkResult<W, T>> {
     const ep = endpointPath(endpoint);
-    const message = await this.#changelog(opts);
     return this.#bulk(ep, items, opts, {
-      send: async (batch, object) => {
-        const body = batch.map(o => (message === undefined ? o : { ...o, changelog_message: message }));
-        const res = await this.#transport.request({ method: 'POST', endpoint: ep, body, object, retry: false });
-        return this.#returnedList<T>(res.body, batch.length, 'POST', ep, res.status);
-      },
+      send: this.#sendBatch<W, T>('POST', ep, await this.#changelog(opts)),
       ...(opts.recheck ? { recheck: opts.recheck } : {}),
     });
   }
@@ -173,13 +168,8 @@ export class NetBoxApi {
     opts: WriteOptions = {},
   ): Promise<BulkResult<W, T>> {
     const ep = endpointPath(endpoint);
-    const message = await this.#changelog(opts);
     return this.#bulk(ep, items, opts, {
-      send: async (batch, object) => {
-        const body = batch.map(o => (message === undefined ? o : { ...o, changelog_message: message }));
-        const res = await this.#transport.request({ method: 'PATCH', endpoint: ep, body, object });
-        return this.#returnedList<T>(res.body, batch.length, 'PATCH', ep, res.status);
-      },
+      send: this.#sendBatch<W, T>('PATCH', ep, await this.#changelog(opts)),
       idOf: o => o.id,
       precheck: o => (Number.isSafeInteger(o.id) && o.id > 0 ? undefined : 'an update needs the object id'),
     });
@@ -198,7 +188,7 @@ export class NetBoxApi {
       opts,
       {
         send: async (batch, object) => {
-          const body = batch.map(({ id }) => (message === undefined ? { id } : { id, changelog_message: message }));
+          const body = withChangelogMessage(batch, message);
           await this.#transport.request({ method: 'DELETE', endpoint: ep, body, object });
           return batch;
         },
@@ -235,14 +225,25 @@ export class NetBoxApi {
     return result;
   }
 
-  #returnedList<T>(body: unknown, expected: number, method: string, ep: string, status: number): T[] {
-    if (!Array.isArray(body) || body.length !== expected) {
-      const ctx = this.#ctx(method, ep);
-      throw new NetBoxProtocolError(`a bulk write of ${expected} objects did not return ${expected} objects`, ctx, {
-        status,
-      });
-    }
-    return body as T[];
+  /**
+   * The `send` of a bulk POST or PATCH; NetBox answers with the written objects, one per item, in order. A POST is
+   * never repeated by the transport: runBulk decides what to send again.
+   */
+  #sendBatch<W extends object, T>(
+    method: 'POST' | 'PATCH',
+    ep: string,
+    message: string | undefined,
+  ): BulkRun<W, T>['send'] {
+    return async (batch, object) => {
+      const body = withChangelogMessage(batch, message);
+      const retry = method === 'POST' ? { retry: false } : {};
+      const res = await this.#transport.request({ method, endpoint: ep, body, object, ...retry });
+      if (!Array.isArray(res.body) || res.body.length !== batch.length) {
+        const summary = `a bulk write of ${batch.length} objects did not return ${batch.length} objects`;
+        throw new NetBoxProtocolError(summary, this.#ctx(method, ep), { status: res.status });
+      }
+      return res.body as T[];
+    };
   }
 
   async #changelog(opts: WriteOptions): Promise<string | undefined> {
@@ -253,11 +254,15 @@ export class NetBoxApi {
   }
 
   async #withChangelog(bodies: object[], opts: WriteOptions): Promise<object[]> {
-    const message = await this.#changelog(opts);
-    return message === undefined ? bodies : bodies.map(b => ({ ...b, changelog_message: message }));
+    return withChangelogMessage(bodies, await this.#changelog(opts));
   }
 
   #ctx(method: string, ep: string): NetBoxRequestContext {
     return { method, path: this.#opts.apiPath + ep };
   }
+}
+
+/** The bodies as sent: each stamped with NetBox's `changelog_message` when there is one to send. */
+function withChangelogMessage<B extends object>(bodies: B[], message: string | undefined): B[] {
+  return message === undefined ? bodies : bodies.map(b => ({ ...b, changelog_message: message }));
 }

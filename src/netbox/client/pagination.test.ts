@@ -149,6 +149,16 @@ describe('incomplete or inconsistent listings throw instead of returning partial
   });
 });
 
+/** NetBox `version` answers /api/status/, then one page of `results` to a listing that asks exactly `query`. */
+function serveListing(version: string, endpoint: string, query: nock.DataMatcherMap, results: unknown[]): void {
+  nock(BASE)
+    .get('/api/status/')
+    .reply(200, statusBody(version))
+    .get(`/api/${endpoint}/`)
+    .query(query)
+    .reply(200, page(results, results.length));
+}
+
 describe('field selection follows the server version', () => {
   it.each([
     { version: '4.7.0-beta1', expected: { fields: PREFIX_FIELDS } },
@@ -156,12 +166,7 @@ describe('field selection follows the server version', () => {
     { version: '3.7.8', expected: {} },
   ])('prefixes on NetBox $version', async ({ version, expected }) => {
     const { client } = testClient();
-    nock(BASE)
-      .get('/api/status/')
-      .reply(200, statusBody(version))
-      .get('/api/ipam/prefixes/')
-      .query({ limit: '1000', status: 'active', ...expected })
-      .reply(200, page([prefix(1)], 1));
+    serveListing(version, 'ipam/prefixes', { limit: '1000', status: 'active', ...expected }, [prefix(1)]);
     expect(await client.listPrefixes({ status: 'active' })).toHaveLength(1);
   });
 
@@ -170,12 +175,7 @@ describe('field selection follows the server version', () => {
     { version: '3.7.8', expected: { brief: 'true' } },
   ])('roles on NetBox $version (brief holds all we read, so it is the fallback)', async ({ version, expected }) => {
     const { client } = testClient();
-    nock(BASE)
-      .get('/api/status/')
-      .reply(200, statusBody(version))
-      .get('/api/ipam/roles/')
-      .query({ limit: '1000', ...expected })
-      .reply(200, page([{ id: 1, name: 'k8s-pod', slug: 'k8s-pod' }], 1));
+    serveListing(version, 'ipam/roles', { limit: '1000', ...expected }, [{ id: 1, name: 'k8s-pod', slug: 'k8s-pod' }]);
     expect(await client.listRoles()).toHaveLength(1);
   });
 
@@ -184,12 +184,7 @@ describe('field selection follows the server version', () => {
     { version: '4.5.1', expected: {} },
   ])('omit only from 4.5.2 on (NetBox $version)', async ({ version, expected }) => {
     const { client } = testClient();
-    nock(BASE)
-      .get('/api/status/')
-      .reply(200, statusBody(version))
-      .get('/api/ipam/vrfs/')
-      .query({ limit: '1000', ...expected })
-      .reply(200, page([], 0));
+    serveListing(version, 'ipam/vrfs', { limit: '1000', ...expected }, []);
     expect(await client.list('ipam/vrfs', {}, { omit: ['comments', 'custom_fields'] })).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 /**
- * Shared fixtures for the client's unit tests (imported only by *.test.ts). The build compiles it too, but no
- * runtime module imports it, so its test-only imports (vitest, nock) are never loaded outside the tests.
+ * Shared fixtures for the client's unit tests (imported only by *.test.ts; tsconfig.build.json keeps it out of
+ * dist, so it may import vitest and nock).
  */
 import nock from 'nock';
 import { afterEach, beforeAll, expect } from 'vitest';
