@@ -23,7 +23,7 @@ fi
 
 command -v go >/dev/null || { echo "build.sh: the Go toolchain is required to build kube-apiserver and etcd" >&2; exit 1; }
 mkdir -p "$out.tmp"
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
 minor="$(echo "$k8s_version" | cut -d. -f2)"
 start=$(date +%s)
 
