@@ -171,6 +171,14 @@ describe('one NetBox object, one pool', () => {
     },
   );
 
+  it('an unreadable status is an error on the object (its pool is kept), not a quiet unpublish', () => {
+    const nb = { ...nbPrefix(1, '10.244.0.0/16', { role: 'k8s-pod', tags: tag }), status: null } as unknown as NbPrefix;
+    const r = run({ prefixes: [nb] });
+    expect(r.intents).toEqual([]);
+    expect(r.issues).toHaveLength(1);
+    expect(r.issues[0]).toMatch(/^error: NetBox prefix 10\.244\.0\.0\/16 .*status/);
+  });
+
   it('carries VRF, tenant, block size, node selector, namespaces and options', () => {
     const r = run({
       prefixes: [

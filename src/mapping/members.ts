@@ -74,6 +74,11 @@ export function readMember(
     issues.push({ severity: 'error', subject, reason, ...(field ? { field } : {}), ...(hint ? { hint } : {}) });
 
   const status = statusOf(nb);
+  if (status === '') {
+    // Selected as active or deprecated, yet unreadable: unpublishing it on a guess would delete its pool.
+    error('has no readable status', 'status', 'check the NetBox API version and the object in NetBox');
+    return { issues };
+  }
   if (status !== 'active' && status !== 'deprecated') return { issues };
 
   const { params, problems } = readPoolParams(nb.custom_fields ?? {}, config.selection.customFields);

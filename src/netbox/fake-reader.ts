@@ -1,4 +1,4 @@
-import { cidrRange, rangeContains, tryParseCidr, tryParseInterface } from '../ip/index.ts';
+import { cidrRange, rangeContains, tryParseAddress, tryParseCidr, tryParseInterface } from '../ip/index.ts';
 import type { IpRange } from '../ip/index.ts';
 import type {
   NbBrief,
@@ -55,8 +55,9 @@ export class FakeNetBoxReader implements NetBoxReader {
 
   listIpRanges(query: NbQuery): Promise<NbIpRange[]> {
     return this.list('ipam/ip-ranges', query, this.ipRanges, (r, key, values) => {
-      if (key !== 'parent') return undefined;
       const own: IpRange = { ...hostOf(r.start_address), end: hostOf(r.end_address).start };
+      if (key === 'contains') return values.some(v => rangeContains(own, v.includes('/') ? cidrOf(v) : addressOf(v)));
+      if (key !== 'parent') return undefined;
       return values.some(v => rangeContains(cidrOf(v), own));
     });
   }
@@ -109,6 +110,12 @@ function cidrOf(text: string): IpRange {
   const c = tryParseCidr(text, { allowHostBits: true });
   if (!c.ok) throw new Error(`FakeNetBoxReader: bad prefix filter value ${text}: ${c.reason}`);
   return cidrRange(c.value);
+}
+
+function addressOf(text: string): IpRange {
+  const a = tryParseAddress(text);
+  if (!a.ok) throw new Error(`FakeNetBoxReader: bad address filter value ${text}: ${a.reason}`);
+  return { family: a.value.family, start: a.value.value, end: a.value.value };
 }
 
 function hostOf(text: string): IpRange {

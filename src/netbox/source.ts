@@ -1,4 +1,12 @@
-import { cidrRange, cidrSize, compareRanges, formatCidr, rangeContains, smallestCidrContaining } from '../ip/index.ts';
+import {
+  cidrRange,
+  cidrSize,
+  compareRanges,
+  formatAddress,
+  formatCidr,
+  rangeContains,
+  smallestCidrContaining,
+} from '../ip/index.ts';
 import type { Cidr } from '../ip/index.ts';
 import type { SelectionConfig } from '../config.ts';
 import { candidateParents, ipRangeSpan, prefixCidr, rangeNetwork, vrfIdOf } from '../mapping/space.ts';
@@ -13,8 +21,10 @@ import type { NbIpAddress, NbIpRange, NbPrefix, NbQuery, NetBoxReader } from './
  * Requests (B = filterBatchSize; an area is a selected prefix or the network of a selected IP range):
  *   2        selected prefixes and IP ranges: role=<each role>, tag=<cluster tag>, status=active|deprecated
  *   ≥0       prefixes that may hold an IP range whose own mask does not cover it: prefix=<candidate> × B
- *   ~2·N/B   IP addresses and IP ranges inside the N areas (nested areas count once): parent=<area> × B per
- *            VRF; `parent` ORs repeated values
+ *   ~N/B     IP addresses inside the N areas (nested areas count once): parent=<area> × B per VRF; `parent` ORs
+ *            repeated values
+ *   ≤3·N     IP ranges inside the areas' supernets (below): parent=<supernet> × B, and those reaching over a
+ *            supernet's edge: contains=<first address>, contains=<last address> per supernet
  *   ≤N       prefixes inside the areas: within=<area> — NetBox takes a single `within` value, so neighbouring
  *            areas of one VRF share one query on their common supernet when that is at most 4× their size
  * Held objects are read whatever their status or tags: the mapping decides what counts as an exclusion. For a
@@ -93,9 +103,23 @@ export async function readSnapshot(
     for (const chunk of chunks(cidrs, batch)) {
       const parent = chunk.map(formatCidr);
       tasks.push(async () => ({ kind: 'ip', rows: await reader.listIpAddresses({ ...scope, parent }) }));
+    }
+    // IP ranges by the supernets, not the areas: `parent` finds only ranges with both ends inside, and a held range
+    // may reach over an area's edge (a DHCP scope of the /24 running into a /25 pool). One that is not inside a
+    // supernet overlaps it across an edge, so it contains the supernet's first or last address.
+    const covers = supernets(cidrs);
+    for (const chunk of chunks(covers, batch)) {
+      const parent = chunk.map(formatCidr);
       tasks.push(async () => ({ kind: 'range', rows: await reader.listIpRanges({ ...scope, parent }) }));
     }
-    for (const within of supernets(cidrs)) {
+    for (const c of covers) {
+      const { start, end } = cidrRange(c);
+      for (const value of start === end ? [start] : [start, end]) {
+        const contains = formatAddress({ family: c.family, value });
+        tasks.push(async () => ({ kind: 'range', rows: await reader.listIpRanges({ ...scope, contains }) }));
+      }
+    }
+    for (const within of covers) {
       tasks.push(async () => ({
         kind: 'prefix',
         rows: await reader.listPrefixes({ ...scope, within: formatCidr(within) }),

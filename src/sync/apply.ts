@@ -69,16 +69,10 @@ async function applyOne(
   const dry = { serverDryRun: opts.serverDryRun };
   switch (change.action) {
     case 'annotate': {
-      // Our annotations on a namespace are our own SSA field-manager entries: applying the full set we want
-      // leaves other annotations (and other managers' values) alone, and drops those we no longer set.
-      const annotations = Object.fromEntries(
-        Object.entries(change.patch?.metadata.annotations ?? {}).filter((e): e is [string, string] => e[1] !== null),
-      );
-      await kube.apply(
-        rt,
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name, annotations } },
-        { ...dry, force: true },
-      );
+      // The plan's patch names only the annotations that change (null removes one). A merge patch changes exactly
+      // those; an apply of that subset would make the apiserver drop every other annotation we set before.
+      const annotations = change.patch?.metadata.annotations ?? {};
+      await kube.mergePatch(rt, name, undefined, { metadata: { annotations } }, dry);
       return 'applied';
     }
     case 'delete': {

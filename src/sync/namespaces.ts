@@ -93,9 +93,11 @@ function annotationChange(name: string, reason: string): Change {
   return { action: 'annotate', apiVersion: 'v1', kind: 'Namespace', name, reason, sources: [] };
 }
 
+/** `kept`: pools that stay as they are this cycle (bad input in NetBox); values of theirs we set are not removed. */
 export function planNamespaces(
   assignments: readonly NamespaceAssignment[],
   namespaces: readonly ObservedNamespace[] | undefined,
+  kept: ReadonlySet<string> = new Set(),
 ): Step[] {
   const want = wanted(assignments);
   const single = new Set(assignments.filter(a => a.format === 'single').map(a => a.annotation));
@@ -112,12 +114,17 @@ export function planNamespaces(
       steps.push(noteStep({ ...c, action: 'blocked', blockedAction: 'annotate' }, 'annotate'));
       continue;
     }
-    steps.push(...planNamespace(ns, keys, single));
+    steps.push(...planNamespace(ns, keys, single, kept));
   }
   return steps;
 }
 
-function planNamespace(ns: ObservedNamespace, want: Map<string, Set<string>>, single: ReadonlySet<string>): Step[] {
+function planNamespace(
+  ns: ObservedNamespace,
+  want: Map<string, Set<string>>,
+  single: ReadonlySet<string>,
+  kept: ReadonlySet<string>,
+): Step[] {
   const ownedRaw = ns.annotations[NAMESPACE_VALUES_ANNOTATION];
   const owned = parseOwned(ownedRaw);
   const patch: Record<string, string | null> = {};
@@ -128,7 +135,6 @@ function planNamespace(ns: ObservedNamespace, want: Map<string, Set<string>>, si
   let removes = false;
   let allNew = true;
   for (const key of sortedUnique([...want.keys(), ...Object.keys(owned)])) {
-    const ours = sortedUnique(want.get(key) ?? []);
     const before = owned[key] ?? [];
     const raw = ns.annotations[key];
     const read = readAnnotation(raw, single.has(key), before);
@@ -139,6 +145,8 @@ function planNamespace(ns: ObservedNamespace, want: Map<string, Set<string>>, si
       continue;
     }
     const [current, format] = read.value;
+    const stays = before.filter(v => kept.has(v) && current.includes(v));
+    const ours = sortedUnique([...(want.get(key) ?? []), ...stays]);
     const theirs = current.filter(v => !before.includes(v));
     const next = sortedUnique([...theirs, ...ours]);
     if (format === 'single' && next.length > 1) {

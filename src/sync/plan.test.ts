@@ -652,4 +652,32 @@ describe('calculatePlan details', () => {
     );
     expect(plan.desiredPools).toBe(1);
   });
+
+  it.each<[string, Issue]>([
+    [
+      'its NetBox source is invalid',
+      {
+        severity: 'error',
+        subject: { type: 'netbox', model: 'prefix', id: 12, display: '10.20.0.0/24', url: '' },
+        reason: 'bad',
+      },
+    ],
+    [
+      'its pool did not render',
+      { severity: 'error', subject: { type: 'pool', kind: 'calico', name: 'pods-a' }, reason: 'bad' },
+    ],
+  ])('a kept pool keeps its namespace assignment when %s', (_name, issue) => {
+    const key = 'cni.projectcalico.org/ipv4pools';
+    const annotations = { [key]: '["pods-a"]', 'netbox-ippool-sync/namespace-values': `{"${key}":["pods-a"]}` };
+    const plan = calculatePlan(
+      input({
+        observed: [calicoObserved()],
+        issues: [issue],
+        namespaceAssignments: [],
+        namespaces: [{ name: 'apps', annotations }],
+      }),
+    );
+    expect(plan.changes.filter(c => c.kind === 'Namespace')).toEqual([]);
+    expect(plan.changes.map(c => c.action).sort()).toEqual(['blocked', 'invalid']);
+  });
 });

@@ -25,7 +25,8 @@
  *   –       │ labelled for another cluster          │ nothing: never ours to touch
  *   –       │ without our label, overlaps a D pool  │ unmanaged: reported, never touched
  *   NetBox error issue (from mapping/render)        │ invalid (+ the pool it names is kept, rows above)
- *   namespace assignments (k8s_namespaces)          │ annotate (see namespaces.ts)
+ *   namespace assignments (k8s_namespaces)          │ annotate (see namespaces.ts); a kept pool (rows above) keeps
+ *                                                   │   the values it had
  *
  * "Allocations of a pool" are those its source names or that lie in its covered ranges (allocations.ts); only the
  * kind's pool object (adapter.owns[0]) holds allocations and drains. Draining uses adapter.drain; a kind that
@@ -57,7 +58,7 @@ import type { Guarded } from './guards.ts';
 import { invalidSteps, issueHolds } from './invalid.ts';
 import { planNamespaces } from './namespaces.ts';
 import { adapterForObject, describeObject, describeSources, isPoolObject, ownershipOf } from './objects.ts';
-import { changeFor, noteStep, planDesired, planOrphan } from './steps.ts';
+import { changeFor, heldReason, noteStep, planDesired, planOrphan } from './steps.ts';
 import type { Step, StepContext } from './steps.ts';
 import { CHANGE_ACTIONS } from './types.ts';
 import type { Change, ChangeAction, DesiredObject, GuardName, GuardNote, Plan, PlanInput } from './types.ts';
@@ -89,7 +90,13 @@ export function calculatePlan(input: PlanInput): Plan {
   }
   steps.push(...unmanagedOverlaps(input, desired, byKind, conflicted));
   if (input.namespaceAssignments !== undefined || input.namespaces !== undefined) {
-    steps.push(...planNamespaces(input.namespaceAssignments ?? [], input.namespaces));
+    // A pool kept because of bad input keeps its namespaces too: it did not render, so nothing assigns them now.
+    const kept = ours.filter(o => {
+      const a = adapterForObject(input.adapters, o);
+      return a !== undefined && isPoolObject(a, o) && heldReason(ctx, a.kind, o) !== undefined;
+    });
+    const keptNames = new Set(kept.map(o => o.metadata.name));
+    steps.push(...planNamespaces(input.namespaceAssignments ?? [], input.namespaces, keptNames));
   }
 
   const desiredPools = [...desired.values()].filter(d => d.primary).length;

@@ -137,7 +137,7 @@ function heldByPool(held: ReadonlySet<string>, kind: PoolKind, o: K8sObject): bo
 }
 
 /** Why an observed object must stay as it is this cycle, if it must. */
-function heldReason(ctx: StepContext, kind: PoolKind, o: K8sObject): string | undefined {
+export function heldReason(ctx: StepContext, kind: PoolKind, o: K8sObject): string | undefined {
   const bad = sourcesOf(o).filter(r => ctx.invalidSources.has(refKey(r)));
   if (bad.length > 0)
     return `its NetBox source ${bad.map(refKey).join(', ')} is invalid this cycle (see the invalid entry)`;
