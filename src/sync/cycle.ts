@@ -4,6 +4,7 @@ import type { KubeClient } from '../k8s/client.ts';
 import type { Allocation, ObservedObjects, PoolKindAdapter } from '../k8s/kinds/adapter.ts';
 import type { K8sObject } from '../k8s/object.ts';
 import { observe } from '../k8s/observe.ts';
+import { CLUSTER_LABEL, isManaged } from '../k8s/ownership.ts';
 import type { KindAvailability, Observation } from '../k8s/observe.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
@@ -140,6 +141,10 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<Cyc
     adapters: adapters.filter(a => installed.has(a.kind)),
   });
   const guardTripped = plan.guards.some(g => g.guard === 'empty-source');
+  // A cycle that saw no pools on either side learned nothing about how many there should be: keep the old count,
+  // so a later empty answer from NetBox still trips the guard if our pools show up again in between.
+  const ours = observation.owned.filter(o => isManaged(o) && o.metadata.labels?.[CLUSTER_LABEL] === config.cluster);
+  const learnedNothing = plan.desiredPools === 0 && ours.length === 0;
   const result: CycleResult = {
     source,
     intents,
@@ -148,7 +153,7 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<Cyc
     kinds: observation.kinds,
     allocations,
     plan,
-    nextPoolCount: guardTripped || !source.healthy ? opts.previousPoolCount : plan.desiredPools,
+    nextPoolCount: guardTripped || !source.healthy || learnedNothing ? opts.previousPoolCount : plan.desiredPools,
   };
   if (opts.apply && deps.kube) {
     result.apply = await applyPlan(deps.kube, plan, adapters, { serverDryRun: opts.serverDryRun, logger: log });
