@@ -5,6 +5,7 @@ import type { KubeClient } from './client.ts';
 import type { ObservedObjects, PoolKindAdapter } from './kinds/adapter.ts';
 import type { K8sObject, ResourceType } from './object.ts';
 import { apiVersionOf } from './object.ts';
+import { observedKey as key } from './kinds/resources.ts';
 
 /**
  * Observe: what the cluster holds right now, for every pool kind we manage and every allocation source. A kind
@@ -35,10 +36,6 @@ export interface Observation {
   kinds: KindAvailability[];
   /** Read-only sources that are not served (e.g. Calico's v3 IPAMBlock in classic mode); informational. */
   unservedSources: string[];
-}
-
-function key(rt: ResourceType): string {
-  return `${apiVersionOf(rt)}/${rt.kind}`;
 }
 
 /** Which resources are served, asking discovery once per group/version. */

@@ -3,6 +3,7 @@ import { validateKindDefaults } from '../config.ts';
 import type { KubeClient } from '../k8s/client.ts';
 import type { Allocation, ObservedObjects, PoolKindAdapter } from '../k8s/kinds/adapter.ts';
 import type { K8sObject } from '../k8s/object.ts';
+import { observedKey } from '../k8s/kinds/resources.ts';
 import { observe } from '../k8s/observe.ts';
 import { CLUSTER_LABEL, isManaged } from '../k8s/ownership.ts';
 import type { KindAvailability, Observation } from '../k8s/observe.ts';
@@ -87,9 +88,7 @@ async function readSource(
 }
 
 function offlineObservation(objects: ObservedObjects, adapters: readonly PoolKindAdapter[]): Observation {
-  const ownedKeys = new Set(
-    adapters.flatMap(a => a.owns.map(rt => `${rt.group ? `${rt.group}/` : ''}${rt.version}/${rt.kind}`)),
-  );
+  const ownedKeys = new Set(adapters.flatMap(a => a.owns.map(observedKey)));
   const owned: K8sObject[] = [...objects.entries()].filter(([k]) => ownedKeys.has(k)).flatMap(([, v]) => [...v]);
   const namespaces = (objects.get('v1/Namespace') ?? []).map(ns => ({
     name: ns.metadata.name,
