@@ -286,18 +286,34 @@ describe('metallb allocations', () => {
       { 'metallb.universe.tf/ip-allocated-from-pool': 'other' },
       { loadBalancer: { ingress: [{ ip: '192.0.2.7' }] } },
     ),
-    service('team-c', 'not-metallb', {}, { loadBalancer: { ingress: [{ ip: '10.100.0.6' }] } }),
+    service('team-c', 'unannotated', {}, { loadBalancer: { ingress: [{ ip: '10.100.0.6' }] } }),
+    service('team-c', 'outside', {}, { loadBalancer: { ingress: [{ ip: '10.200.0.6' }] } }),
     service('team-d', 'broken', { 'metallb.io/ip-allocated-from-pool': 'pool-a' }, 'not a status'),
   ]);
+  const otherClass = service('team-e', 'cilium-lb', {}, { loadBalancer: { ingress: [{ ip: '10.100.0.7' }] } });
+  otherClass.spec = { type: 'LoadBalancer', loadBalancerClass: 'io.cilium/l2-announcer' };
 
   it('reads ingress IPs of services MetalLB annotated, under either annotation prefix', () => {
     expect(metallbAdapter.allocations(observed).map(kit.describeAllocation)).toEqual([
       '10.100.0.5 Service team-a/web pool=metallb:metallb-system/pool-a',
       'fd00:100::5 Service team-a/web pool=metallb:metallb-system/pool-a',
       '192.0.2.7 Service team-b/legacy pool=metallb:/other',
+      '10.100.0.6 Service team-c/unannotated pool=metallb:metallb-system/pool-a',
     ]);
     expect(metallbAdapter.allocations(observed)[2]!.via).toBe(
       'metallb Service team-b/legacy status.loadBalancer.ingress (metallb.universe.tf/ip-allocated-from-pool)',
     );
+  });
+
+  it('finds the pool of an unannotated service by containment, so a pool in use never looks free', () => {
+    const found = metallbAdapter.allocations(observed).find(a => a.owner.name === 'unannotated');
+    expect(found?.via).toBe(
+      'metallb Service team-c/unannotated status.loadBalancer.ingress (no pool annotation; pool by containment)',
+    );
+  });
+
+  it("leaves a service of another load-balancer class alone, even inside a MetalLB pool's range", () => {
+    const withOther = kit.observedMap([pool!, otherClass]);
+    expect(metallbAdapter.allocations(withOther)).toEqual([]);
   });
 });

@@ -111,11 +111,20 @@ export const metallbAdapter: PoolKindAdapter = defineAdapter({
   build,
   allocations: observed => {
     const pools = read.listObserved(observed, RESOURCES.metallbIpAddressPool);
+    const byAddress = new read.PoolIndex('metallb', pools, coveredAddresses);
     return serviceAddresses(observed).flatMap(s => {
       const annotations = s.service.metadata.annotations ?? {};
       const key = POOL_ANNOTATIONS.find(k => read.asString(annotations[k]) !== undefined);
       const name = key === undefined ? undefined : annotations[key];
-      if (key === undefined || name === undefined) return [];
+      if (key === undefined || name === undefined) {
+        // No pool annotation (a MetalLB release before it, or the controller has not written it yet): fall back
+        // to containment in the observed pools, so a pool in use never looks free. A Service of another
+        // load-balancer class is not MetalLB's.
+        if (read.asString(read.at(s.service.spec, 'loadBalancerClass')) !== undefined) return [];
+        const pool = byAddress.find(s.address);
+        const via = serviceVia('metallb', s, ' (no pool annotation; pool by containment)');
+        return pool === undefined ? [] : [read.allocationOf(ip.rangeOfAddress(s.address), s.owner, via, { pool })];
+      }
       const named = pools.filter(p => p.metadata.name === name);
       const pool =
         named.length === 1 && named[0] !== undefined

@@ -327,6 +327,28 @@ describe('whereabouts invalid input', () => {
         reason: 'invalid value for whereabouts option "routes.0.dst": expected a CIDR such as 10.0.0.0/8',
       },
     },
+    {
+      // Whereabouts silently drops a range_start/range_end outside its usable addresses and would then hand out
+      // the whole network, NetBox-held addresses and all.
+      name: 'IPv4 IP range that is only the broadcast address',
+      intent: kit.poolIntent('whereabouts', [kit.rangeBlock(3, '10.60.0.255-10.60.0.255', '10.60.0.0/24')]),
+      issue: {
+        subject: 'NetBox ip-range 10.60.0.255-10.60.0.255/24 (id 3)',
+        field: undefined,
+        reason:
+          'Whereabouts hands out only 10.60.0.1-10.60.0.254 of 10.60.0.0/24 and ignores a range_start/range_end outside it, so this pool would get the whole network',
+      },
+    },
+    {
+      name: 'IPv6 IP range that is only the network address',
+      intent: kit.poolIntent('whereabouts', [kit.rangeBlock(4, 'fd00:60::-fd00:60::', 'fd00:60::/120')]),
+      issue: {
+        subject: 'NetBox ip-range fd00:60::-fd00:60::/120 (id 4)',
+        field: undefined,
+        reason:
+          'Whereabouts hands out only fd00:60::1-fd00:60::fe of fd00:60::/120 and ignores a range_start/range_end outside it, so this pool would get the whole network',
+      },
+    },
   ])('$name', ({ intent, issue }) => {
     expect(kit.rejection(kit.render(whereaboutsAdapter, intent))).toEqual({
       objects: [],
@@ -456,6 +478,24 @@ describe('whereabouts allocations', () => {
       'whereabouts IPPool kube-system/fd00-20---120 spec.allocations',
       'whereabouts OverlappingRangeIPReservation kube-system/tenant-a-10.20.0.9',
       'whereabouts OverlappingRangeIPReservation kube-system/fd00-20--11',
+    ]);
+  });
+
+  it('counts offsets from the address written in spec.range, as Whereabouts does, even with host bits set', () => {
+    const handMade = kit.observedMap([
+      tenantNad!,
+      ippool('hand-made', {
+        range: '10.20.0.3/24',
+        allocations: {
+          '2': { id: 'a', podref: 'team-a/web-2' },
+          '250': { id: 'b', podref: 'team-a/web-3' },
+          '253': { id: 'c', podref: 'team-a/web-4' },
+        },
+      }),
+    ]);
+    expect(whereaboutsAdapter.allocations(handMade).map(kit.describeAllocation)).toEqual([
+      '10.20.0.5 Pod team-a/web-2 pool=whereabouts:team-a/pool-a',
+      '10.20.0.253 Pod team-a/web-3 pool=whereabouts:team-a/pool-a',
     ]);
   });
 

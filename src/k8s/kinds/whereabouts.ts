@@ -69,6 +69,19 @@ function rangeEntry(blocks: PoolBlock[], settings: WhereaboutsSettings, issues: 
   const last = covered.at(-1);
   if (first === undefined || last === undefined) return undefined;
   const span: IpRange = { family: first.family, start: first.start, end: last.end };
+  const usable = handedOut(group.network);
+  if (ip.intersectRanges([span], [usable]).length === 0) {
+    // Whereabouts drops a range_start/range_end outside its usable addresses without a word and uses the whole
+    // network instead: NetBox-held addresses outside the span would be handed out.
+    for (const block of group.blocks) {
+      issues.error(
+        netboxSubject(block.source),
+        `Whereabouts hands out only ${ip.formatRange(usable)} of ${ip.formatCidr(group.network)} and ignores a range_start/range_end outside it, so this pool would get the whole network`,
+        { hint: 'publish addresses between the network address and the last address of the network' },
+      );
+    }
+    return undefined;
+  }
   const gaps = ip.subtractRanges([span], covered);
   const edges = settings.excludeNetworkAndBroadcast
     ? ip.intersectRanges(networkAndBroadcast(group.network), [span])
@@ -82,6 +95,13 @@ function rangeEntry(blocks: PoolBlock[], settings: WhereaboutsSettings, issues: 
   }
   if (exclude.length > 0) entry.exclude = exclude;
   return entry;
+}
+
+/** What Whereabouts hands out of a network, either family: all but the first and last address from /30 (/126). */
+function handedOut(network: Cidr): IpRange {
+  const whole = ip.cidrRange(network);
+  if (whole.end - whole.start < 3n) return whole;
+  return { family: whole.family, start: whole.start + 1n, end: whole.end - 1n };
 }
 
 function gatewayOf(intent: PoolIntent, issues: Issues): IpAddress | undefined {
@@ -226,13 +246,20 @@ function allocations(observed: ObservedObjects): Allocation[] {
   const seen = new Set<string>();
   const key = (networkName: string | undefined, a: IpAddress) => `${networkName ?? '?'}|${a.family}|${a.value}`;
   const fromPools = read.listObserved(observed, RESOURCES.whereaboutsIpPool).flatMap(pool => {
-    const range = read.cidrFrom(read.specOf(pool).range, true);
+    const rangeText = read.specOf(pool).range;
+    const range = read.cidrFrom(rangeText, true);
     if (range === undefined) return [];
+    // Whereabouts counts offsets from the address as written (net.ParseCIDR's IP), host bits included.
+    const first = read.addressFrom(read.asString(rangeText)?.split('/')[0]) ?? {
+      family: range.family,
+      value: range.network,
+    };
     const networkName = ippoolNetworkName(pool.metadata.name, range);
     return Object.entries(read.asRecord(read.specOf(pool).allocations) ?? {}).flatMap(([offset, entry]) => {
       const owner = read.podOwner(read.at(entry, 'podref'));
-      if (!/^\d+$/.test(offset) || BigInt(offset) >= ip.cidrSize(range) || owner === undefined) return [];
-      const address = ip.addressAtOffset(range, BigInt(offset));
+      if (!/^\d+$/.test(offset) || owner === undefined) return [];
+      const address: IpAddress = { family: range.family, value: first.value + BigInt(offset) };
+      if (!ip.cidrContainsAddress(range, address)) return [];
       seen.add(key(networkName, address));
       const via = `whereabouts IPPool ${read.displayName(pool)} spec.allocations`;
       return [
