@@ -1,4 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent, request } from 'node:https';
 import type { RequestOptions } from 'node:https';
 import type { Logger } from '../log.ts';
@@ -87,6 +88,8 @@ export class KubeClient {
   readonly #timeoutMs: number;
   readonly #log: Logger;
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  // Plain http only for a local `kubectl proxy`; every real apiserver is https.
+  readonly #httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 8 });
   readonly #counts = new Map<string, number>();
 
   constructor(opts: KubeClientOptions = {}) {
@@ -108,6 +111,7 @@ export class KubeClient {
 
   close(): void {
     this.#agent.destroy();
+    this.#httpAgent.destroy();
   }
 
   /** Resources served for a group/version, or null when the API group is not installed (CRD missing). */
@@ -246,7 +250,9 @@ export class KubeClient {
     await this.#kc.applyToHTTPSOptions(options);
     const started = Date.now();
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request(url, options, res => {
+      const plain = url.protocol === 'http:';
+      const send = plain ? httpRequest : request;
+      const req = send(url, plain ? { ...options, agent: this.#httpAgent } : options, res => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
