@@ -13,6 +13,7 @@ import type { NetBoxSnapshot } from '../netbox/source.ts';
 import type { Exclusion } from './intent.ts';
 import type { Issue, NetBoxModel } from './issue.ts';
 import { cmp } from './naming.ts';
+import { shapeProblem } from './shape.ts';
 import { ipAddressHost, ipRangeSpan, prefixCidr, vrfIdOf } from './space.ts';
 import type { VrfId } from './space.ts';
 
@@ -58,8 +59,20 @@ export function indexHeld(snapshot: NetBoxSnapshot, sel: SelectionConfig): { ind
       hint: 'fix the object in NetBox',
     });
 
+  // Selected rows report their own problems (as errors); a recorded row gets a warning here.
+  const selected = new Set([
+    ...snapshot.prefixes.map(p => memberKey('prefix', p.id)),
+    ...snapshot.ipRanges.map(r => memberKey('ip-range', r.id)),
+  ]);
+  const readable = (model: NetBoxModel, o: { id: number; display: string; url: string }): boolean => {
+    const problem = shapeProblem(model, o);
+    if (problem !== undefined && !selected.has(memberKey(model, o.id))) unreadable(model, o, problem.reason);
+    return problem === undefined;
+  };
+
   const addresses: HeldAddress[] = [];
   for (const ip of unique<NbIpAddress>(snapshot.recorded.ipAddresses)) {
+    if (!readable('ip-address', ip)) continue;
     const host = ipAddressHost(ip);
     if (!host.ok) {
       unreadable('ip-address', ip, host.reason);
@@ -81,6 +94,7 @@ export function indexHeld(snapshot: NetBoxSnapshot, sel: SelectionConfig): { ind
   }
   const ranges: Held[] = [];
   for (const r of unique<NbIpRange>([...snapshot.ipRanges, ...snapshot.recorded.ipRanges])) {
+    if (!readable('ip-range', r)) continue;
     const span = ipRangeSpan(r);
     if (!span.ok) continue; // a selected range reports this itself; recorded ones are validated by NetBox
     ranges.push({
@@ -94,6 +108,7 @@ export function indexHeld(snapshot: NetBoxSnapshot, sel: SelectionConfig): { ind
   }
   const prefixes: (Held & { cidr: Cidr })[] = [];
   for (const p of unique<NbPrefix>([...snapshot.prefixes, ...snapshot.recorded.prefixes])) {
+    if (!readable('prefix', p)) continue;
     const cidr = prefixCidr(p);
     if (!cidr.ok) continue;
     const range = cidrRange(cidr.value);

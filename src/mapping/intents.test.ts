@@ -512,10 +512,83 @@ describe('bad input is contained', () => {
         'error: whereabouts pool default/10-1-0-0-24: not rendered: NetBox prefix 10.1.0.0/24 (id 1) has errors — the pool in the cluster is left as it is until this is fixed in NetBox',
       ],
     ],
+    [
+      'tags that are not a list (a proxy or plugin changed the API)',
+      { prefixes: [{ ...nbPrefix(1, '10.1.0.0/24', { role: 'k8s-pod' }), tags: {} } as unknown as NbPrefix] },
+      [
+        'error: NetBox prefix 10.1.0.0/24 (id 1) [tags]: cannot be read: expected a list of tags with slugs, got an object of another shape — check the NetBox API version and the object in NetBox',
+      ],
+    ],
+    [
+      'a VRF given as text',
+      {
+        ipRanges: [
+          {
+            ...nbIpRange(1, '10.1.0.10/24', '10.1.0.20/24', { role: 'k8s-loadbalancer', tags: tag }),
+            vrf: 'Blue',
+          } as unknown as NbIpRange,
+        ],
+      },
+      [
+        'error: NetBox ip-range 10.1.0.10-10.1.0.20/24 (id 1) [vrf]: cannot be read: expected a VRF with id and name, or none, got text "Blue" — check the NetBox API version and the object in NetBox',
+      ],
+    ],
+    [
+      'a prefix that is not text',
+      {
+        prefixes: [
+          { ...nbPrefix(1, '10.1.0.0/24', { role: 'k8s-pod', tags: tag }), prefix: null } as unknown as NbPrefix,
+        ],
+      },
+      [
+        'error: NetBox prefix 10.1.0.0/24 (id 1) [prefix]: cannot be read: expected prefix as text, got null — check the NetBox API version and the object in NetBox',
+      ],
+    ],
+    [
+      'a recorded address with unreadable tags: a warning, since it cannot be excluded',
+      { recorded: { ipAddresses: [{ ...nbIpAddress(5, '10.99.0.9/16'), tags: 'gateway' } as unknown as NbIpAddress] } },
+      [
+        'warning: NetBox ip-address 10.99.0.9/16 (id 5): cannot read its address space, so it cannot be excluded from pools: expected a list of tags with slugs, got text "gateway" — fix the object in NetBox',
+      ],
+    ],
   ])('%s: an error for that object, the other pools still render', (_name, input, expected) => {
     const r = run({ ...input, prefixes: [...(input.prefixes ?? []), good] });
     expect(r.issues).toEqual(expected);
     expect(r.intents.map(i => i.name)).toEqual(['10-99-0-0-16']);
+  });
+
+  it('a malformed member with a pool name withholds that pool', () => {
+    const m = { role: 'k8s-loadbalancer', tags: tag, cf: { k8s_pool_name: 'p' } };
+    const r = run({
+      prefixes: [
+        nbPrefix(1, '10.1.0.0/28', m),
+        { ...nbPrefix(2, '10.1.1.0/28', m), tenant: 'acme' } as unknown as NbPrefix,
+      ],
+    });
+    expect(r.intents).toEqual([]);
+    expect(r.issues).toEqual([
+      'error: NetBox prefix 10.1.1.0/28 (id 2) [tenant]: cannot be read: expected a tenant with an id, or none, got text "acme" — check the NetBox API version and the object in NetBox',
+      'error: metallb pool metallb-system/p: not rendered: another NetBox object with k8s_pool_name "p" has errors — the pool in the cluster is left as it is until this is fixed in NetBox',
+    ]);
+  });
+
+  it('one prefix recorded twice in one VRF for two pools: neither is rendered, both objects told', () => {
+    // Each holds the other's whole block, so neither would be excluded from the other: the same addresses twice.
+    const r = run({
+      prefixes: [
+        nbPrefix(1, '10.1.0.0/24', { role: 'k8s-pod', tags: tag }),
+        nbPrefix(2, '10.1.0.0/24', { role: 'k8s-secondary', tags: tag }),
+        nbPrefix(3, '10.1.0.0/24', { role: 'k8s-secondary', tags: tag, vrf: red }),
+        good,
+      ],
+    });
+    expect(r.intents.map(i => i.name)).toEqual(['10-99-0-0-16', 'red-10-1-0-0-24']);
+    expect(r.issues).toEqual([
+      'error: NetBox prefix 10.1.0.0/24 (id 1) [prefix]: the same prefix is also selected for whereabouts pool 10-1-0-0-24, id 2; both pools would hand out the same addresses — remove the duplicate prefix in NetBox, or give both the same k8s_pool_name if they are one pool',
+      'error: NetBox prefix 10.1.0.0/24 (id 2) [prefix]: the same prefix is also selected for calico pool 10-1-0-0-24, id 1; both pools would hand out the same addresses — remove the duplicate prefix in NetBox, or give both the same k8s_pool_name if they are one pool',
+      'error: calico pool 10-1-0-0-24: not rendered: NetBox prefix 10.1.0.0/24 (id 1) has errors — the pool in the cluster is left as it is until this is fixed in NetBox',
+      'error: whereabouts pool default/10-1-0-0-24: not rendered: NetBox prefix 10.1.0.0/24 (id 2) has errors — the pool in the cluster is left as it is until this is fixed in NetBox',
+    ]);
   });
 
   it('one bad member withholds its whole pool rather than shrinking it', () => {

@@ -1,3 +1,4 @@
+import { formatCidr } from '../ip/index.ts';
 import type { Cidr } from '../ip/index.ts';
 import type { Config } from '../config.ts';
 import type { NetBoxSnapshot } from '../netbox/source.ts';
@@ -51,6 +52,8 @@ export function buildIntents(snapshot: NetBoxSnapshot, config: Config): MappingR
     if (result.member) groups.set(result.member.key, [...(groups.get(result.member.key) ?? []), result.member]);
   }
 
+  issues.push(...withholdDuplicatePrefixes([...groups.values()].flat(), config));
+
   const pools = [...groups].map(([key, members]) => {
     const first = members[0] as Member;
     return { key, kind: first.kind, namespace: first.namespace, name: first.name, members };
@@ -84,6 +87,36 @@ export function buildIntents(snapshot: NetBoxSnapshot, config: Config): MappingR
   }
   intents.sort((a, b) => cmp(a.kind, b.kind) || cmp(a.namespace ?? '', b.namespace ?? '') || cmp(a.name, b.name));
   return { intents, issues: sortIssues(issues) };
+}
+
+/**
+ * Two selected prefixes with one CIDR in one VRF but in different pools: to the exclusion rule each is the other's
+ * subnet (a prefix holding a whole block is its parent), so neither is carved out of the other and both pools would
+ * hand out the same addresses. Which one is meant cannot be guessed, so both are marked invalid.
+ */
+function withholdDuplicatePrefixes(members: readonly Member[], config: Config): Issue[] {
+  const byCidr = new Map<string, Member[]>();
+  for (const m of members) {
+    if (m.ref.model !== 'prefix') continue;
+    const at = `${m.vrfId ?? ''}|${formatCidr(m.network)}`;
+    byCidr.set(at, [...(byCidr.get(at) ?? []), m]);
+  }
+  const issues: Issue[] = [];
+  for (const same of byCidr.values()) {
+    if (new Set(same.map(m => m.key)).size < 2) continue;
+    for (const m of same) {
+      m.valid = false;
+      const others = same.filter(o => o !== m).map(o => `${o.kind} pool ${o.name}, id ${o.ref.id}`);
+      issues.push({
+        severity: 'error',
+        subject: subjectOf(m.ref),
+        field: 'prefix',
+        reason: `the same prefix is also selected for ${others.join('; ')}; both pools would hand out the same addresses`,
+        hint: `remove the duplicate prefix in NetBox, or give both the same ${config.selection.customFields.poolName} if they are one pool`,
+      });
+    }
+  }
+  return issues;
 }
 
 function sortIssues(issues: Issue[]): Issue[] {

@@ -7,6 +7,7 @@ import type { PoolParams } from './custom-fields.ts';
 import type { NetBoxObjectRef, PoolKind } from './intent.ts';
 import type { Issue, IssueSubject } from './issue.ts';
 import { prefixName, rangeName, vrfSlug } from './naming.ts';
+import { shapeProblem } from './shape.ts';
 import { ipRangeSpan, prefixCidr, rangeNetwork } from './space.ts';
 import type { VrfId } from './space.ts';
 
@@ -80,6 +81,15 @@ export function readMember(
     return { issues };
   }
   if (status !== 'active' && status !== 'deprecated') return { issues };
+  const shape = shapeProblem(obj.model, nb);
+  if (shape !== undefined) {
+    error(`cannot be read: ${shape.reason}`, shape.field, 'check the NetBox API version and the object in NetBox');
+    const poolName =
+      shape.field === 'custom_fields'
+        ? undefined
+        : readPoolParams(nb.custom_fields ?? {}, config.selection.customFields).params.poolName;
+    return poolName === undefined ? { issues } : { issues, unplaced: poolName };
+  }
 
   const { params, problems } = readPoolParams(nb.custom_fields ?? {}, config.selection.customFields);
   for (const p of problems) error(p.reason, p.field, p.hint);

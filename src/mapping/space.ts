@@ -23,7 +23,17 @@ export function vrfIdOf(o: { vrf: { id: number } | null }): VrfId {
 
 export function prefixCidr(p: Pick<NbPrefix, 'prefix'>): ParseResult<Cidr> {
   // NetBox clears host bits on save; tolerate them anyway rather than lose a pool over a cosmetic detail.
-  return tryParseCidr(p.prefix, { allowHostBits: true });
+  return notText(p.prefix) ?? tryParseCidr(p.prefix, { allowHostBits: true });
+}
+
+/**
+ * Rows arrive unvalidated from the API; the source parses them before the mapping judges them, so a non-text
+ * address must be a parse failure here, not a TypeError that stops the whole read.
+ */
+function notText(v: unknown): { ok: false; reason: string } | undefined {
+  return typeof v === 'string'
+    ? undefined
+    : { ok: false, reason: `expected text, got ${v === null ? 'null' : typeof v}` };
 }
 
 export interface RangeSpan {
@@ -33,6 +43,8 @@ export interface RangeSpan {
 }
 
 export function ipRangeSpan(r: Pick<NbIpRange, 'start_address' | 'end_address'>): ParseResult<RangeSpan> {
+  const bad = notText(r.start_address) ?? notText(r.end_address);
+  if (bad) return bad;
   const start = tryParseInterface(r.start_address);
   if (!start.ok) return { ok: false, reason: `start address "${r.start_address}": ${start.reason}` };
   const end = tryParseInterface(r.end_address);
@@ -53,7 +65,7 @@ export function ipRangeSpan(r: Pick<NbIpRange, 'start_address' | 'end_address'>)
 }
 
 export function ipAddressHost(ip: Pick<NbIpAddress, 'address'>): ParseResult<IpRange> {
-  const parsed = tryParseInterface(ip.address);
+  const parsed = notText(ip.address) ?? tryParseInterface(ip.address);
   if (!parsed.ok) return parsed;
   const a = parsed.value.address;
   return { ok: true, value: { family: a.family, start: a.value, end: a.value } };
