@@ -4,17 +4,7 @@
  */
 import { invalidChoice, numberFilter } from './filter-lookups.ts';
 import type { FilterOutcome } from './filter-lookups.ts';
-import {
-  cidrOf,
-  compareHosts,
-  hostInNet,
-  lastOf,
-  netContained,
-  networkOf,
-  parseInet,
-  sameHost,
-  sameInet,
-} from './ipnet.ts';
+import { cidrOf, compareInet, hostInNet, netContained, parseInet, sameHost, sameInet } from './ipnet.ts';
 import type { Inet } from './ipnet.ts';
 import type { Store } from './store.ts';
 import { text } from './types.ts';
@@ -68,19 +58,20 @@ export function prefixContains(get: RowInet, values: string[]): FilterOutcome {
   };
 }
 
-/** Range `contains`: the range covers every address of the given network or address. */
+/**
+ * Range `contains`, as NetBox implements it: `start_address <= V AND end_address >= V` on PostgreSQL inet values,
+ * V being the value as given (a bare address gets a full-length mask). inet ordering compares the common network
+ * bits, then the mask length, so a bare address does not match a range stored with a shorter mask (`10.0.0.5` is
+ * not "contained" in `10.0.0.1/24-10.0.0.9/24`; `10.0.0.5/24` is). The daemon therefore does not rely on it.
+ */
 export function rangeContains(values: string[]): FilterOutcome {
-  const nets = parsedValues(values);
+  const value = parseInet((values.at(-1) ?? '').trim());
   return {
     predicate: r => {
       const s = parseInet(String(r['start_address']));
       const e = parseInet(String(r['end_address']));
-      if (!s || !e) return false;
-      return nets.some(n => {
-        const first = { ...n, value: networkOf(n) };
-        const last = { ...n, value: lastOf(n) };
-        return compareHosts(s, first) <= 0 && compareHosts(e, last) >= 0;
-      });
+      if (!s || !e || !value) return false;
+      return compareInet(s, value) <= 0 && compareInet(e, value) >= 0;
     },
   };
 }

@@ -1,12 +1,4 @@
-import {
-  cidrRange,
-  cidrSize,
-  compareRanges,
-  formatAddress,
-  formatCidr,
-  rangeContains,
-  smallestCidrContaining,
-} from '../ip/index.ts';
+import { cidrRange, cidrSize, compareRanges, formatCidr, rangeContains, smallestCidrContaining } from '../ip/index.ts';
 import type { Cidr } from '../ip/index.ts';
 import type { SelectionConfig } from '../config.ts';
 import { candidateParents, ipRangeSpan, prefixCidr, rangeNetwork, vrfIdOf } from '../mapping/space.ts';
@@ -23,8 +15,8 @@ import type { NbIpAddress, NbIpRange, NbPrefix, NbQuery, NetBoxReader } from './
  *   ≥0       prefixes that may hold an IP range whose own mask does not cover it: prefix=<candidate> × B
  *   ~N/B     IP addresses inside the N areas (nested areas count once): parent=<area> × B per VRF; `parent` ORs
  *            repeated values
- *   ≤3·N     IP ranges inside the areas' supernets (below): parent=<supernet> × B, and those reaching over a
- *            supernet's edge: contains=<first address>, contains=<last address> per supernet
+ *   ≥1       IP ranges of the VRFs involved, all of them (vrf_id=<each VRF>, or unfiltered when the global table
+ *            is involved); the mapping keeps those that overlap a pool
  *   ≤N       prefixes inside the areas: within=<area> — NetBox takes a single `within` value, so neighbouring
  *            areas of one VRF share one query on their common supernet when that is at most 4× their size
  * Held objects are read whatever their status or tags: the mapping decides what counts as an exclusion. For a
@@ -104,27 +96,24 @@ export async function readSnapshot(
       const parent = chunk.map(formatCidr);
       tasks.push(async () => ({ kind: 'ip', rows: await reader.listIpAddresses({ ...scope, parent }) }));
     }
-    // IP ranges by the supernets, not the areas: `parent` finds only ranges with both ends inside, and a held range
-    // may reach over an area's edge (a DHCP scope of the /24 running into a /25 pool). One that is not inside a
-    // supernet overlaps it across an edge, so it contains the supernet's first or last address.
     const covers = supernets(cidrs);
-    for (const chunk of chunks(covers, batch)) {
-      const parent = chunk.map(formatCidr);
-      tasks.push(async () => ({ kind: 'range', rows: await reader.listIpRanges({ ...scope, parent }) }));
-    }
-    for (const c of covers) {
-      const { start, end } = cidrRange(c);
-      for (const value of start === end ? [start] : [start, end]) {
-        const contains = formatAddress({ family: c.family, value });
-        tasks.push(async () => ({ kind: 'range', rows: await reader.listIpRanges({ ...scope, contains }) }));
-      }
-    }
     for (const within of covers) {
       tasks.push(async () => ({
         kind: 'prefix',
         rows: await reader.listPrefixes({ ...scope, within: formatCidr(within) }),
       }));
     }
+  }
+  // IP ranges: all of them for the VRFs involved, in one paginated query. A held range may reach over a pool's
+  // edge (a DHCP scope of the /24 running into a /25 pool); `parent` finds only ranges with both ends inside, and
+  // NetBox's `contains` compares inet values mask and all, so a bare address misses ranges stored with a shorter
+  // mask. NetBox holds few ranges next to its addresses, and the mapping picks the ones that overlap.
+  const vrfs = areas.maximal().map(([vrf]) => vrf);
+  if (vrfs.length > 0) {
+    const rangeScope: NbQuery = vrfs.includes(null)
+      ? {}
+      : { vrf_id: vrfs.filter(v => v !== null).sort((a, b) => a - b) };
+    tasks.push(async () => ({ kind: 'range', rows: await reader.listIpRanges(rangeScope) }));
   }
   const results = await mapLimit(tasks, concurrency, t => t());
   return {
