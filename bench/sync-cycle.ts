@@ -6,12 +6,12 @@
  */
 import { startControlPlane } from '../dev/control-plane/index.ts';
 import { startEmulator } from '../dev/netbox-emulator/index.ts';
-import { parseConfig } from '../src/config.ts';
+import { parseConfig } from '../src/config/config.ts';
 import { KubeClient } from '../src/k8s/client.ts';
-import { ADAPTERS } from '../src/k8s/kinds/registry.ts';
-import { runBootstrap, wantedObjects } from '../src/netbox/bootstrap.ts';
+import { ADAPTERS } from '../src/kinds/registry.ts';
+import { runBootstrap, wantedObjects } from '../src/netbox/bootstrap/bootstrap.ts';
 import { NetBoxClient } from '../src/netbox/client/index.ts';
-import { runCycle } from '../src/sync/cycle.ts';
+import { runCycle } from '../src/cycle.ts';
 
 const pools = Number(process.argv[2] ?? 400);
 const roles = {

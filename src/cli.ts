@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { CommandError } from './commands/context.ts';
+import { CommandError } from './commands/wiring.ts';
 import { registerConfigCheck } from './commands/config-check.ts';
 import { registerNetboxBootstrap } from './commands/netbox-bootstrap.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';

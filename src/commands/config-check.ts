@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { loadConfig, validateKindDefaults } from '../config.ts';
-import { ADAPTERS } from '../k8s/kinds/registry.ts';
-import { formatIssue } from '../mapping/issue.ts';
-import { DEFAULT_CONFIG_PATH } from './context.ts';
+import { loadConfig, validateKindDefaults } from '../config/config.ts';
+import { ADAPTERS } from '../kinds/registry.ts';
+import { formatIssue } from '../model/issue.ts';
+import { DEFAULT_CONFIG_PATH } from './wiring.ts';
 
 /** `config check`: validate a config file, kind defaults included, without touching NetBox or the cluster. */
 export function registerConfigCheck(program: Command, setExit: (code: number) => void): void {

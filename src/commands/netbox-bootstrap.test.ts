@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FakeBootstrapApi } from '../netbox/fake-bootstrap-api.ts';
+import { FakeBootstrapApi } from '../../test/support/fake-bootstrap-api.ts';
 import { registerNetboxBootstrap } from './netbox-bootstrap.ts';
 import type { NetBoxConnection } from './netbox-bootstrap.ts';
 

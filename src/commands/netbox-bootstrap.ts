@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { loadConfig } from '../config.ts';
-import type { Config } from '../config.ts';
-import { formatIssue } from '../mapping/issue.ts';
-import { runBootstrap, wantedObjects } from '../netbox/bootstrap.ts';
-import type { BootstrapApi, BootstrapPlan, BootstrapReport, StepResult } from '../netbox/bootstrap.ts';
+import { loadConfig } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
+import { formatIssue } from '../model/issue.ts';
+import { runBootstrap, wantedObjects } from '../netbox/bootstrap/bootstrap.ts';
+import type { BootstrapApi, BootstrapPlan, BootstrapReport, StepResult } from '../netbox/bootstrap/bootstrap.ts';
 import { loadToken, NetBoxClient, NetBoxConfigError } from '../netbox/client/index.ts';
 import type { NetBoxToken, TokenSource } from '../netbox/client/index.ts';
 

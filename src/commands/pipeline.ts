@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { formatIssue } from '../mapping/issue.ts';
-import { runCycle } from '../sync/cycle.ts';
-import type { CycleResult } from '../sync/cycle.ts';
-import type { ApplyReport } from '../sync/apply.ts';
-import { formatPlan, planExitCode, planToJson } from '../sync/format.ts';
-import { renderManifests, writeManifests } from '../sync/render-out.ts';
-import { pipelineDeps } from './context.ts';
-import type { PipelineOptions } from './context.ts';
+import { formatIssue } from '../model/issue.ts';
+import { runCycle } from '../cycle.ts';
+import type { CycleResult } from '../cycle.ts';
+import type { ApplyReport } from '../k8s/apply.ts';
+import { formatPlan, planExitCode, planToJson } from '../plan/format.ts';
+import { renderManifests, writeManifests } from '../k8s/manifests.ts';
+import { pipelineDeps } from './wiring.ts';
+import type { PipelineOptions } from './wiring.ts';
 
 /** `plan`, `apply` and `render`: the pipeline's one-shot commands. */
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { KubeClient } from './client.ts';
 import { KubeUnavailableError } from './errors.ts';
-import type { ResourceType } from './object.ts';
+import type { ResourceType } from '../model/k8s-object.ts';
 
 /**
  * The KubeClient against a plain-http stand-in for `kubectl proxy` (the real apiserver is covered by the

@@ -6,9 +6,9 @@ import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import { KubeApiError, KubeUnavailableError } from './errors.ts';
 import type { KubeErrorContext } from './errors.ts';
-import { FIELD_MANAGER } from './ownership.ts';
-import type { K8sObject, ResourceType } from './object.ts';
-import { apiVersionOf } from './object.ts';
+import { FIELD_MANAGER } from '../model/ownership.ts';
+import type { K8sObject, ResourceType } from '../model/k8s-object.ts';
+import { apiVersionOf } from '../model/k8s-object.ts';
 
 /**
  * The daemon's view of the Kubernetes API: a thin REST layer. @kubernetes/client-node's KubeConfig does the

@@ -1,11 +1,11 @@
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import type { PoolKind } from '../mapping/intent.ts';
+import type { PoolKind } from '../model/intent.ts';
 import type { KubeClient } from './client.ts';
-import type { ObservedObjects, PoolKindAdapter } from './kinds/adapter.ts';
-import type { K8sObject, ResourceType } from './object.ts';
-import { apiVersionOf } from './object.ts';
-import { observedKey as key } from './kinds/resources.ts';
+import type { ObservedObjects, PoolKindAdapter } from '../kinds/adapter.ts';
+import type { K8sObject, ResourceType } from '../model/k8s-object.ts';
+import { apiVersionOf } from '../model/k8s-object.ts';
+import { observedKey as key } from '../kinds/resources.ts';
 
 /**
  * Observe: what the cluster holds right now, for every pool kind we manage and every allocation source. A kind

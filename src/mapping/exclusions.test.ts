@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cidrRange, formatRange, parseAddress, parseCidr, parseRange } from '../ip/index.ts';
-import { parseConfig } from '../config.ts';
-import type { Config } from '../config.ts';
-import { nbIpAddress, nbIpRange, nbPrefix, nbVrf } from '../netbox/fake-reader.ts';
+import { parseConfig } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
+import { nbIpAddress, nbIpRange, nbPrefix, nbVrf } from '../../test/support/fake-netbox-reader.ts';
 import type { NetBoxSnapshot } from '../netbox/source.ts';
 import { blockExclusions, indexHeld, memberKey, mergeExclusions, recordedGateway } from './exclusions.ts';
 import type { BlockSpace } from './exclusions.ts';

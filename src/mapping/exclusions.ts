@@ -7,11 +7,11 @@ import {
   rangeContains,
 } from '../ip/index.ts';
 import type { Cidr, IpAddress, IpRange } from '../ip/index.ts';
-import type { SelectionConfig } from '../config.ts';
-import type { NbIpAddress, NbIpRange, NbPrefix, NbTag } from '../netbox/types.ts';
+import type { SelectionConfig } from '../config/config.ts';
+import type { NbIpAddress, NbIpRange, NbPrefix, NbTag } from '../model/netbox.ts';
 import type { NetBoxSnapshot } from '../netbox/source.ts';
-import type { Exclusion } from './intent.ts';
-import type { Issue, NetBoxModel } from './issue.ts';
+import type { Exclusion } from '../model/intent.ts';
+import type { Issue, NetBoxModel } from '../model/issue.ts';
 import { cmp } from './naming.ts';
 import { shapeProblem } from './shape.ts';
 import { ipAddressHost, ipRangeSpan, prefixCidr, vrfIdOf } from './space.ts';

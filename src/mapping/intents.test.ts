@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { formatAddress, formatCidr, formatRange } from '../ip/index.ts';
-import { parseConfig } from '../config.ts';
-import type { Config } from '../config.ts';
-import { nbIpAddress, nbIpRange, nbPrefix, nbVrf } from '../netbox/fake-reader.ts';
-import type { NbIpAddress, NbIpRange, NbPrefix } from '../netbox/types.ts';
+import { parseConfig } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
+import { nbIpAddress, nbIpRange, nbPrefix, nbVrf } from '../../test/support/fake-netbox-reader.ts';
+import type { NbIpAddress, NbIpRange, NbPrefix } from '../model/netbox.ts';
 import type { NetBoxSnapshot } from '../netbox/source.ts';
 import { buildIntents } from './intents.ts';
-import type { PoolIntent } from './intent.ts';
-import { formatIssue } from './issue.ts';
+import type { PoolIntent } from '../model/intent.ts';
+import { formatIssue } from '../model/issue.ts';
 
 function testConfig(extra: Record<string, unknown> = {}): Config {
   const r = parseConfig({ cluster: 'lab', netbox: { url: 'https://nb' }, ...extra }, {});

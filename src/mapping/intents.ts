@@ -1,11 +1,11 @@
 import { formatCidr } from '../ip/index.ts';
 import type { Cidr } from '../ip/index.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/config.ts';
 import type { NetBoxSnapshot } from '../netbox/source.ts';
 import { indexHeld } from './exclusions.ts';
-import type { PoolIntent } from './intent.ts';
-import { describeSubject } from './issue.ts';
-import type { Issue } from './issue.ts';
+import type { PoolIntent } from '../model/intent.ts';
+import { describeSubject } from '../model/issue.ts';
+import type { Issue } from '../model/issue.ts';
 import { readMember, subjectOf } from './members.ts';
 import type { Member } from './members.ts';
 import { cmp, findCollisions } from './naming.ts';

@@ -1,11 +1,11 @@
 import { cidrContainsAddress, cidrRange, formatCidr } from '../ip/index.ts';
 import type { Cidr, IpRange } from '../ip/index.ts';
-import type { Config } from '../config.ts';
-import type { NbBrief, NbIpRange, NbPrefix, NbVrfBrief } from '../netbox/types.ts';
+import type { Config } from '../config/config.ts';
+import type { NbBrief, NbIpRange, NbPrefix, NbVrfBrief } from '../model/netbox.ts';
 import { readPoolParams } from './custom-fields.ts';
 import type { PoolParams } from './custom-fields.ts';
-import type { NetBoxObjectRef, PoolKind } from './intent.ts';
-import type { Issue, IssueSubject } from './issue.ts';
+import type { NetBoxObjectRef, PoolKind } from '../model/intent.ts';
+import type { Issue, IssueSubject } from '../model/issue.ts';
 import { prefixName, rangeName, vrfSlug } from './naming.ts';
 import { shapeProblem } from './shape.ts';
 import { ipRangeSpan, prefixCidr, rangeNetwork } from './space.ts';

@@ -1,6 +1,6 @@
 import { formatAddress } from '../ip/index.ts';
 import type { Cidr, IpRange } from '../ip/index.ts';
-import type { PoolKind } from './intent.ts';
+import type { PoolKind } from '../model/intent.ts';
 
 /**
  * Kubernetes names for pools. An explicit `k8s_pool_name` is used as written (it must be a DNS-1123 label).

@@ -1,10 +1,10 @@
 import { compareRanges, formatCidr, rangesOverlap } from '../ip/index.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/config.ts';
 import { blockExclusions, memberKey, recordedGateway } from './exclusions.ts';
 import type { HeldIndex } from './exclusions.ts';
-import type { NetBoxObjectRef, PoolBlock, PoolIntent } from './intent.ts';
-import { describeSubject } from './issue.ts';
-import type { Issue, IssueSubject } from './issue.ts';
+import type { NetBoxObjectRef, PoolBlock, PoolIntent } from '../model/intent.ts';
+import { describeSubject } from '../model/issue.ts';
+import type { Issue, IssueSubject } from '../model/issue.ts';
 import { subjectOf } from './members.ts';
 import type { Member } from './members.ts';
 import { cmp, vrfSlug } from './naming.ts';

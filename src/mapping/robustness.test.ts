@@ -5,19 +5,19 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, validateKindDefaults } from '../config.ts';
-import type { Config } from '../config.ts';
+import { parseConfig, validateKindDefaults } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
 import { formatRange, intersectRanges, subtractRanges } from '../ip/index.ts';
-import { ADAPTERS } from '../k8s/kinds/registry.ts';
-import { nbIpAddress, nbIpRange, nbPrefix, nbVrf } from '../netbox/fake-reader.ts';
-import type { NbIpAddress, NbIpRange, NbPrefix, NetBoxReader } from '../netbox/types.ts';
+import { ADAPTERS } from '../kinds/registry.ts';
+import { nbIpAddress, nbIpRange, nbPrefix, nbVrf } from '../../test/support/fake-netbox-reader.ts';
+import type { NbIpAddress, NbIpRange, NbPrefix, NetBoxReader } from '../model/netbox.ts';
 import { readSnapshot } from '../netbox/source.ts';
 import type { NetBoxSnapshot } from '../netbox/source.ts';
-import { renderIntents } from '../sync/render.ts';
-import type { PoolIntent } from './intent.ts';
+import { renderIntents } from '../kinds/render.ts';
+import type { PoolIntent } from '../model/intent.ts';
 import { buildIntents } from './intents.ts';
-import { describeSubject, formatIssue } from './issue.ts';
-import type { Issue } from './issue.ts';
+import { describeSubject, formatIssue } from '../model/issue.ts';
+import type { Issue } from '../model/issue.ts';
 
 function testConfig(): Config {
   const r = parseConfig({ cluster: 'lab', netbox: { url: 'https://nb' } }, {});

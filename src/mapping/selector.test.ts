@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LabelRequirement } from './intent.ts';
+import type { LabelRequirement } from '../model/intent.ts';
 import { parseNodeSelector, selectorFromLabels, selectorKey } from './selector.ts';
 
 const req = (key: string, operator: LabelRequirement['operator'], ...values: string[]): LabelRequirement => ({

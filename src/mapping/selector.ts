@@ -1,4 +1,4 @@
-import type { LabelRequirement, NodeSelector } from './intent.ts';
+import type { LabelRequirement, NodeSelector } from '../model/intent.ts';
 
 /**
  * `k8s_node_selector`: Kubernetes label-selector syntax (`team=backend,gpu in (a100,h100),!spot`) parsed into

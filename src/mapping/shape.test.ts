@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nbIpAddress, nbIpRange, nbPrefix, nbVrf } from '../netbox/fake-reader.ts';
-import type { NetBoxModel } from './issue.ts';
+import { nbIpAddress, nbIpRange, nbPrefix, nbVrf } from '../../test/support/fake-netbox-reader.ts';
+import type { NetBoxModel } from '../model/issue.ts';
 import { shapeProblem } from './shape.ts';
 
 const prefix = nbPrefix(1, '10.0.0.0/24', { role: 'k8s-pod', tags: ['t'], vrf: nbVrf(2, 'Blue', '65000:2') });

@@ -1,4 +1,4 @@
-import type { NetBoxModel } from './issue.ts';
+import type { NetBoxModel } from '../model/issue.ts';
 
 /**
  * The structure the mapping relies on in a NetBox row, checked before anything reads it. The client does not

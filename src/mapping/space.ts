@@ -8,7 +8,7 @@ import {
   tryParseInterface,
 } from '../ip/index.ts';
 import type { Cidr, IpRange, ParseResult } from '../ip/index.ts';
-import type { NbIpAddress, NbIpRange, NbPrefix } from '../netbox/types.ts';
+import type { NbIpAddress, NbIpRange, NbPrefix } from '../model/netbox.ts';
 
 /**
  * The address space of NetBox objects, shared by the source (which network to ask NetBox about) and the mapping

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { formatCidr, formatRange, parseCidr } from '../ip/index.ts';
-import { parseConfig } from '../config.ts';
-import type { Config } from '../config.ts';
+import { parseConfig } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
 import { buildIntents } from '../mapping/intents.ts';
-import { FakeNetBoxReader, nbIpAddress, nbIpRange, nbPrefix, nbVrf } from './fake-reader.ts';
+import { FakeNetBoxReader, nbIpAddress, nbIpRange, nbPrefix, nbVrf } from '../../test/support/fake-netbox-reader.ts';
 import { readSnapshot, supernets } from './source.ts';
 
 function testConfig(): Config {

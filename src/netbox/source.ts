@@ -1,9 +1,9 @@
 import { cidrRange, cidrSize, compareRanges, formatCidr, rangeContains, smallestCidrContaining } from '../ip/index.ts';
 import type { Cidr } from '../ip/index.ts';
-import type { SelectionConfig } from '../config.ts';
+import type { SelectionConfig } from '../config/config.ts';
 import { candidateParents, ipRangeSpan, prefixCidr, rangeNetwork, vrfIdOf } from '../mapping/space.ts';
 import type { RangeSpan, VrfId } from '../mapping/space.ts';
-import type { NbIpAddress, NbIpRange, NbPrefix, NbQuery, NetBoxReader } from './types.ts';
+import type { NbIpAddress, NbIpRange, NbPrefix, NbQuery, NetBoxReader } from '../model/netbox.ts';
 
 /**
  * The source: everything the mapping needs from NetBox for one cluster, read in as few requests as the API

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RESOURCES } from '../../src/k8s/kinds/resources.ts';
+import { RESOURCES } from '../../src/kinds/resources.ts';
 import { prefixBody, startLab } from '../support/e2e.ts';
 import type { Lab } from '../support/e2e.ts';
 import { getStored } from './e2e/kube.ts';

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient } from '../../src/k8s/client.ts';
 import { KubeApiError } from '../../src/k8s/errors.ts';
-import type { K8sObject, ResourceType } from '../../src/k8s/object.ts';
+import type { K8sObject, ResourceType } from '../../src/model/k8s-object.ts';
 import { kubeRequest } from '../../dev/control-plane/index.ts';
 
 const LBPOOL: ResourceType = {

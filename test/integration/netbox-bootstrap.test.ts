@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../dev/netbox-emulator/index.ts';
 import type { Emulator, StatsSnapshot } from '../../dev/netbox-emulator/index.ts';
 import { registerNetboxBootstrap } from '../../src/commands/netbox-bootstrap.ts';
-import { runBootstrap, wantedObjects } from '../../src/netbox/bootstrap.ts';
+import { runBootstrap, wantedObjects } from '../../src/netbox/bootstrap/bootstrap.ts';
 import { NetBoxClient, NetBoxValidationError } from '../../src/netbox/client/index.ts';
 
 /** `netbox bootstrap` against the NetBox emulator, through the real HTTP client. */

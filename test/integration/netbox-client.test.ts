@@ -9,7 +9,7 @@ import type { Emulator } from '../../dev/netbox-emulator/index.ts';
 import { NetBoxSchema } from '../../dev/netbox-emulator/openapi.ts';
 import { ipAddressBodies, prefixSeed } from '../../dev/seed/generate.ts';
 import { NetBoxClient, NetBoxIncompleteListError, NetBoxAuthError } from '../../src/netbox/client/index.ts';
-import type { NbIpAddressWrite } from '../../src/netbox/types.ts';
+import type { NbIpAddressWrite } from '../../src/model/netbox.ts';
 
 /**
  * The NetBox client against the emulator, through a recording proxy that checks every request body our client

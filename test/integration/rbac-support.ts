@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ADAPTERS } from '../../src/k8s/kinds/registry.ts';
-import { apiVersionOf } from '../../src/k8s/object.ts';
-import type { ResourceType } from '../../src/k8s/object.ts';
-import type { ApplyReport } from '../../src/sync/apply.ts';
+import { ADAPTERS } from '../../src/kinds/registry.ts';
+import { apiVersionOf } from '../../src/model/k8s-object.ts';
+import type { ResourceType } from '../../src/model/k8s-object.ts';
+import type { ApplyReport } from '../../src/k8s/apply.ts';
 import type { Lab } from '../support/e2e.ts';
 import { admin, adminApply } from './sync-support.ts';
 import type { SixKinds } from './sync-support.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kubeRequest } from '../../dev/control-plane/index.ts';
 import { KubeApiError } from '../../src/k8s/errors.ts';
-import type { ApplyReport } from '../../src/sync/apply.ts';
+import type { ApplyReport } from '../../src/k8s/apply.ts';
 import { prefixBody, startLab } from '../support/e2e.ts';
 import type { Lab } from '../support/e2e.ts';
 import {

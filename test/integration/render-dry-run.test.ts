@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeClient } from '../../src/k8s/client.ts';
-import { ADAPTERS } from '../../src/k8s/kinds/registry.ts';
-import { poolIntent, prefixBlock, rangeBlock, renderContext } from '../../src/k8s/kinds/testing.ts';
-import type { PoolBlock, PoolKind } from '../../src/mapping/intent.ts';
-import type { ResourceType } from '../../src/k8s/object.ts';
-import { apiVersionOf } from '../../src/k8s/object.ts';
+import { ADAPTERS } from '../../src/kinds/registry.ts';
+import { poolIntent, prefixBlock, rangeBlock, renderContext } from '../support/kind-fixtures.ts';
+import type { PoolBlock, PoolKind } from '../../src/model/intent.ts';
+import type { ResourceType } from '../../src/model/k8s-object.ts';
+import { apiVersionOf } from '../../src/model/k8s-object.ts';
 
 /**
  * Every kind × {Prefix, IP Range, several objects in one pool} × {IPv4, IPv6}, rendered by the real adapters and

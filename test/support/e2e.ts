@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { parseConfig } from '../../src/config.ts';
-import type { Config } from '../../src/config.ts';
+import { parseConfig } from '../../src/config/config.ts';
+import type { Config } from '../../src/config/config.ts';
 import { KubeClient } from '../../src/k8s/client.ts';
-import { ADAPTERS } from '../../src/k8s/kinds/registry.ts';
-import { formatIssue } from '../../src/mapping/issue.ts';
-import { runBootstrap, wantedObjects } from '../../src/netbox/bootstrap.ts';
+import { ADAPTERS } from '../../src/kinds/registry.ts';
+import { formatIssue } from '../../src/model/issue.ts';
+import { runBootstrap, wantedObjects } from '../../src/netbox/bootstrap/bootstrap.ts';
 import { NetBoxClient } from '../../src/netbox/client/index.ts';
-import { runCycle } from '../../src/sync/cycle.ts';
-import type { CycleOptions, CycleResult } from '../../src/sync/cycle.ts';
+import { runCycle } from '../../src/cycle.ts';
+import type { CycleOptions, CycleResult } from '../../src/cycle.ts';
 import { startEmulator } from '../../dev/netbox-emulator/index.ts';
 import type { Emulator } from '../../dev/netbox-emulator/index.ts';
 

@@ -5,7 +5,7 @@
  */
 import { silentLogger } from '../../log.ts';
 import type { Logger } from '../../log.ts';
-import type { NbQuery, NbStatus } from '../types.ts';
+import type { NbQuery, NbStatus } from '../../model/netbox.ts';
 import { toToken } from './auth.ts';
 import { runBulk } from './bulk.ts';
 import type { BulkResult, BulkRun, Recheck } from './bulk.ts';

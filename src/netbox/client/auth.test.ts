@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadToken, NetBoxToken } from './auth.ts';
 import { NetBoxClient } from './client.ts';
 import { NetBoxAuthError, NetBoxConfigError } from './errors.ts';
-import { BASE, interceptNetBox, V1_TOKEN, V2_TOKEN } from './testkit.ts';
+import { BASE, interceptNetBox, V1_TOKEN, V2_TOKEN } from '../../../test/support/nock-netbox.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nb-token-'));
 

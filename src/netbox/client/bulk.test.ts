@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { NetBoxAuthError } from './errors.ts';
-import { BASE, interceptNetBox, ipAddress, statusBody, testClient } from './testkit.ts';
+import { BASE, interceptNetBox, ipAddress, statusBody, testClient } from '../../../test/support/nock-netbox.ts';
 
 interceptNetBox();
 

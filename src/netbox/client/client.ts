@@ -19,7 +19,7 @@ import type {
   NbTag,
   NbVrf,
   NetBoxReader,
-} from '../types.ts';
+} from '../../model/netbox.ts';
 import { NetBoxApi } from './api.ts';
 import type { CreateOptions, Identified, WriteOptions } from './api.ts';
 import type { BulkResult } from './bulk.ts';

@@ -2,7 +2,7 @@ import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { NetBoxConfigError, NetBoxIncompleteListError, NetBoxProtocolError } from './errors.ts';
 import { toSearchParams } from './pagination.ts';
-import { BASE, interceptNetBox, page, prefix, statusBody, testClient } from './testkit.ts';
+import { BASE, interceptNetBox, page, prefix, statusBody, testClient } from '../../../test/support/nock-netbox.ts';
 
 interceptNetBox();
 

@@ -6,7 +6,7 @@
  * from page to page. Anything else (a page lost behind a proxy, objects created or deleted while paging, unstable
  * ordering across pages) throws NetBoxIncompleteListError; a partial list would look like deleted pools.
  */
-import type { NbQuery } from '../types.ts';
+import type { NbQuery } from '../../model/netbox.ts';
 import { NetBoxConfigError, NetBoxIncompleteListError, NetBoxProtocolError } from './errors.ts';
 import type { NetBoxRequestContext } from './errors.ts';
 

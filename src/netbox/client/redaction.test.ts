@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../log.ts';
 import { NetBoxToken } from './auth.ts';
 import { NetBoxClient } from './client.ts';
-import { BASE, interceptNetBox, page, prefix, V1_TOKEN, V2_TOKEN } from './testkit.ts';
+import { BASE, interceptNetBox, page, prefix, V1_TOKEN, V2_TOKEN } from '../../../test/support/nock-netbox.ts';
 
 interceptNetBox();
 

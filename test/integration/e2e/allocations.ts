@@ -1,4 +1,4 @@
-import { RESOURCES } from '../../../src/k8s/kinds/resources.ts';
+import { RESOURCES } from '../../../src/kinds/resources.ts';
 import { createObject, deleteObject, patchStatus } from './kube.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RESOURCES } from '../../../src/k8s/kinds/resources.ts';
+import { RESOURCES } from '../../../src/kinds/resources.ts';
 import { calicoBlock } from './allocations.ts';
 import type { LiveAllocation } from './allocations.ts';
 import { changesOf, useScenario } from './lifecycle.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RESOURCES } from '../../../src/k8s/kinds/resources.ts';
+import { RESOURCES } from '../../../src/kinds/resources.ts';
 import { ciliumNode } from './allocations.ts';
 import { changesOf, issueLines, useScenario } from './lifecycle.ts';
 import type { NetBoxRef } from './lifecycle.ts';

@@ -2,8 +2,8 @@ import { inject } from 'vitest';
 import { kubeRequest } from '../../../dev/control-plane/index.ts';
 import type { KubeCredentials } from '../../../dev/control-plane/index.ts';
 import { resourcePath } from '../../../src/k8s/client.ts';
-import type { K8sObject, ResourceType } from '../../../src/k8s/object.ts';
-import { apiVersionOf } from '../../../src/k8s/object.ts';
+import type { K8sObject, ResourceType } from '../../../src/model/k8s-object.ts';
+import { apiVersionOf } from '../../../src/model/k8s-object.ts';
 
 /**
  * Raw admin access to the integration apiserver for the e2e suite: what a test plays (CNI plugins, controllers,

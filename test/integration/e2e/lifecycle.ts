@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { specHash } from '../../../src/k8s/kinds/canonical.ts';
-import { objectKey } from '../../../src/k8s/object.ts';
-import type { K8sObject, ResourceType } from '../../../src/k8s/object.ts';
+import { specHash } from '../../../src/kinds/kit/canonical.ts';
+import { objectKey } from '../../../src/model/k8s-object.ts';
+import type { K8sObject, ResourceType } from '../../../src/model/k8s-object.ts';
 import {
   CLUSTER_LABEL,
   MANAGED_BY_LABEL,
@@ -11,9 +11,9 @@ import {
   NETBOX_URLS_ANNOTATION,
   POOL_KIND_LABEL,
   SPEC_HASH_ANNOTATION,
-} from '../../../src/k8s/ownership.ts';
-import type { PoolKind } from '../../../src/mapping/intent.ts';
-import { APPLIED_ACTIONS } from '../../../src/sync/types.ts';
+} from '../../../src/model/ownership.ts';
+import type { PoolKind } from '../../../src/model/intent.ts';
+import { APPLIED_ACTIONS } from '../../../src/plan/types.ts';
 import { prefixBody, rangeBody, startLab } from '../../support/e2e.ts';
 import type { CycleRun, Lab, LabOptions } from '../../support/e2e.ts';
 import type { LiveAllocation } from './allocations.ts';

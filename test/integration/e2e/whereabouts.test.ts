@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RESOURCES } from '../../../src/k8s/kinds/resources.ts';
-import type { K8sObject } from '../../../src/k8s/object.ts';
+import { RESOURCES } from '../../../src/kinds/resources.ts';
+import type { K8sObject } from '../../../src/model/k8s-object.ts';
 import { whereaboutsPool } from './allocations.ts';
 import { changesOf, issueLines, useScenario } from './lifecycle.ts';
 import type { NetBoxRef } from './lifecycle.ts';

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import type { K8sObject } from '../model/k8s-object.ts';
+import type { FieldDiff } from '../plan/diff.ts';
+import { foreignRemovals, removalPatch } from './foreign-fields.ts';
+
+const ours = (fields: Record<string, unknown>) => ({
+  manager: 'netbox-ippool-sync',
+  operation: 'Apply',
+  fieldsType: 'FieldsV1',
+  fieldsV1: { 'f:spec': fields },
+});
+const theirs = (fields: Record<string, unknown>, manager = 'kubectl-edit') => ({
+  manager,
+  operation: 'Update',
+  fieldsType: 'FieldsV1',
+  fieldsV1: { 'f:spec': fields },
+});
+
+function pool(spec: Record<string, unknown>, managedFields: unknown[] = []): K8sObject {
+  return {
+    apiVersion: 'cilium.io/v2',
+    kind: 'CiliumLoadBalancerIPPool',
+    metadata: { name: 'lb', managedFields },
+    spec,
+  };
+}
+
+const desired = pool({ blocks: [{ cidr: '10.0.0.0/26' }], serviceSelector: { matchLabels: { a: '1' } } });
+
+describe('foreignRemovals', () => {
+  it.each<{ name: string; observed: K8sObject; diff: FieldDiff[]; out: string[][] }>([
+    {
+      name: 'a field only another manager set → removed by patch',
+      observed: pool({ blocks: [], disabled: true }, [ours({ 'f:blocks': {} }), theirs({ 'f:disabled': {} })]),
+      diff: [{ path: 'spec.disabled', from: true }],
+      out: [['spec', 'disabled']],
+    },
+    {
+      name: 'a field only we set → left to apply, which drops it',
+      observed: pool({ blocks: [], disabled: true }, [ours({ 'f:blocks': {}, 'f:disabled': {} })]),
+      diff: [{ path: 'spec.disabled', from: true }],
+      out: [],
+    },
+    {
+      name: 'a field we share with another manager (a drain copied it) → removed by patch',
+      observed: pool({ disabled: true }, [ours({ 'f:disabled': {} }), theirs({ 'f:disabled': {} })]),
+      diff: [{ path: 'spec.disabled', from: true }],
+      out: [['spec', 'disabled']],
+    },
+    {
+      name: 'a key another manager added inside a map we set → only that key',
+      observed: pool({ serviceSelector: { matchLabels: { a: '1', b: '2' } } }, [
+        theirs({ 'f:serviceSelector': { 'f:matchLabels': { 'f:b': {} } } }),
+      ]),
+      diff: [{ path: 'spec.serviceSelector.matchLabels.b', from: '2' }],
+      out: [['spec', 'serviceSelector', 'matchLabels', 'b']],
+    },
+    {
+      name: 'a default nobody owns, not in the diff (normalise dropped it) → nothing',
+      observed: pool({ disabled: false }, [ours({ 'f:blocks': {} })]),
+      diff: [{ path: 'spec.blocks[0].cidr', to: '10.0.0.0/26' }],
+      out: [],
+    },
+    {
+      name: 'another manager changed a value we set → apply takes it back, no patch',
+      observed: pool({ blocks: [{ cidr: '10.9.0.0/26' }] }, [theirs({ 'f:blocks': {} })]),
+      diff: [{ path: 'spec.blocks[0].cidr', from: '10.9.0.0/26', to: '10.0.0.0/26' }],
+      out: [],
+    },
+  ])('$name', ({ observed, diff, out }) => {
+    expect(foreignRemovals(diff, desired, observed)).toEqual(out);
+  });
+});
+
+describe('removalPatch', () => {
+  it('nulls every path, conditional on the resourceVersion', () => {
+    const patch = removalPatch(
+      [
+        ['spec', 'disabled'],
+        ['spec', 'serviceSelector', 'matchLabels', 'b'],
+      ],
+      '42',
+    );
+    expect(patch).toEqual({
+      metadata: { resourceVersion: '42' },
+      spec: { disabled: null, serviceSelector: { matchLabels: { b: null } } },
+    });
+  });
+});

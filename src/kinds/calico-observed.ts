@@ -1,0 +1,87 @@
+import * as ip from '../ip/index.ts';
+import type { IpRange } from '../ip/index.ts';
+import type { Allocation, ObservedObjects } from './adapter.ts';
+import type { Spec } from './kit/define.ts';
+import * as read from './kit/observed.ts';
+import { RESOURCES } from './resources.ts';
+
+/**
+ * What the Calico adapter reads back from the cluster: the address space of an IPPool, and live allocations from
+ * IPAMBlocks and BlockAffinities (crd.projectcalico.org/v1, or projectcalico.org/v3 in native-CRD mode).
+ */
+
+export function coveredCidr(spec: Spec): IpRange[] {
+  const range = read.cidrRangeFrom(spec.cidr);
+  return range === undefined ? [] : [range];
+}
+
+/** Live allocations, each attributed to the observed Calico IPPool that contains it. */
+export function calicoAllocations(observed: ObservedObjects): Allocation[] {
+  const pools = new read.PoolIndex('calico', read.listObserved(observed, RESOURCES.calicoIpPool), coveredCidr);
+  return [...nodeBlocks(observed, pools), ...addressAllocations(observed, pools)];
+}
+
+/** Per-node blocks: BlockAffinity when present, else the IPAMBlock's own `host:` affinity. */
+function nodeBlocks(observed: ObservedObjects, pools: read.PoolIndex): Allocation[] {
+  const confirmed = read
+    .listObserved(observed, RESOURCES.calicoBlockAffinityV1, RESOURCES.calicoBlockAffinityV3)
+    .flatMap(affinity => {
+      const spec = read.specOf(affinity);
+      const deleted = spec.deleted === true || spec.deleted === 'true';
+      const cidr = read.cidrFrom(spec.cidr);
+      const node = read.asString(spec.node);
+      if (deleted || spec.state !== 'confirmed' || cidr === undefined || node === undefined) return [];
+      return [{ cidr, node, via: `calico BlockAffinity ${affinity.metadata.name}` }];
+    });
+  const affine = read
+    .listObserved(observed, RESOURCES.calicoIpamBlockV1, RESOURCES.calicoIpamBlockV3)
+    .flatMap(block => {
+      const cidr = read.cidrFrom(read.specOf(block).cidr);
+      const node = /^host:(.+)$/.exec(read.asString(read.specOf(block).affinity) ?? '')?.[1];
+      if (cidr === undefined || node === undefined) return [];
+      if (confirmed.some(c => ip.formatCidr(c.cidr) === ip.formatCidr(cidr))) return [];
+      return [{ cidr, node, via: `calico IPAMBlock ${block.metadata.name} spec.affinity` }];
+    });
+  return [...confirmed, ...affine].map(b =>
+    read.allocationOf(ip.cidrRange(b.cidr), { kind: 'Node', name: b.node }, b.via, {
+      node: b.node,
+      pool: pools.find({ family: b.cidr.family, value: b.cidr.network }),
+    }),
+  );
+}
+
+/** Who an IPAMBlock attribute says holds an address. */
+function ownerOfAttribute(attribute: Record<string, unknown>): Allocation['owner'] {
+  const secondary = read.asRecord(attribute.secondary) ?? {};
+  const [pod, service, namespace, node] = ['pod', 'service', 'namespace', 'node'].map(k => read.asString(secondary[k]));
+  const name = pod ?? service;
+  if (name !== undefined)
+    return { kind: pod !== undefined ? 'Pod' : 'Service', name, ...(namespace === undefined ? {} : { namespace }) };
+  if (node !== undefined) return { kind: 'Node', name: node };
+  return { kind: 'Other', name: read.asString(attribute.handle_id) ?? 'unknown' };
+}
+
+function addressAllocations(observed: ObservedObjects, pools: read.PoolIndex): Allocation[] {
+  return read.listObserved(observed, RESOURCES.calicoIpamBlockV1, RESOURCES.calicoIpamBlockV3).flatMap(block => {
+    const spec = read.specOf(block);
+    const cidr = read.cidrFrom(spec.cidr);
+    if (cidr === undefined) return [];
+    const attributes = read.asArray(spec.attributes);
+    const affinityNode = /^host:(.+)$/.exec(read.asString(spec.affinity) ?? '')?.[1];
+    return read.asArray(spec.allocations).flatMap((index, ordinal) => {
+      const attribute = typeof index === 'number' ? read.asRecord(attributes[index]) : undefined;
+      // releasedAt: released but cooling down; neither held by its old owner nor free yet.
+      if (attribute === undefined || (attribute.releasedAt ?? null) !== null || BigInt(ordinal) >= ip.cidrSize(cidr))
+        return [];
+      const address = ip.addressAtOffset(cidr, BigInt(ordinal));
+      const node = read.asString(read.at(attribute.secondary, 'node')) ?? affinityNode;
+      const via = `calico IPAMBlock ${block.metadata.name} spec.allocations[${ordinal}]`;
+      return [
+        read.allocationOf(ip.rangeOfAddress(address), ownerOfAttribute(attribute), via, {
+          node,
+          pool: pools.find(address),
+        }),
+      ];
+    });
+  });
+}

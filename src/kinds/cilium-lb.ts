@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import * as ip from '../ip/index.ts';
+import type { IpRange } from '../ip/index.ts';
+import type { PoolKindAdapter } from './adapter.ts';
+import { availableRanges } from './kit/address-space.ts';
+import { defineAdapter, withoutDefaults } from './kit/define.ts';
+import type { BuildInput, BuildOutput, Spec } from './kit/define.ts';
+import { poolSubject, warnNotApplicable } from './kit/issues.ts';
+import * as read from './kit/observed.ts';
+import { RESOURCES } from './resources.ts';
+import { labelSelector, labelSelectorSchema } from './kit/selectors.ts';
+import { serviceAddresses, serviceVia } from './kit/services.ts';
+
+/**
+ * Cilium LB-IPAM: one CiliumLoadBalancerIPPool (cilium.io/v2) whose blocks are the pool's ranges split around
+ * NetBox-held addresses (a `cidr` where a piece is exactly one, else `start`/`stop`). k8s_namespaces become a
+ * serviceSelector on the synthetic `io.kubernetes.service.namespace` label. Draining sets `disabled: true`.
+ */
+
+export const ciliumLbSettings = z.strictObject({
+  allowFirstLastIPs: z.enum(['Yes', 'No']).optional(),
+  serviceSelector: labelSelectorSchema.optional(),
+});
+type CiliumLbSettings = z.output<typeof ciliumLbSettings>;
+
+const SERVICE_NAMESPACE_LABEL = 'io.kubernetes.service.namespace';
+
+function blockOf(r: IpRange): Spec {
+  const cidr = ip.rangeAsCidr(r);
+  if (cidr !== undefined) return { cidr: ip.formatCidr(cidr) };
+  return {
+    start: ip.formatAddress({ family: r.family, value: r.start }),
+    stop: ip.formatAddress({ family: r.family, value: r.end }),
+  };
+}
+
+function build({ intent, settings, issues }: BuildInput<CiliumLbSettings>): BuildOutput {
+  warnNotApplicable(intent, issues, {
+    nodeSelector: 'Cilium announces LB addresses through CiliumL2AnnouncementPolicy or BGP, not the pool',
+    blockSize: 'Cilium LB pools have no per-node blocks',
+  });
+  const blocks = availableRanges(intent.blocks).map(blockOf);
+  if (blocks.length === 0) {
+    issues.error(poolSubject(intent), 'every address of the pool is held in NetBox: nothing left to hand out');
+  }
+  const byNamespace =
+    intent.namespaces.length === 0
+      ? []
+      : [{ key: SERVICE_NAMESPACE_LABEL, operator: 'In' as const, values: intent.namespaces }];
+  const serviceSelector = labelSelector(byNamespace, settings.serviceSelector);
+  const spec: Spec = { blocks };
+  if (settings.allowFirstLastIPs !== undefined) spec.allowFirstLastIPs = settings.allowFirstLastIPs;
+  if (serviceSelector !== undefined) spec.serviceSelector = serviceSelector;
+  return { objects: [{ type: RESOURCES.ciliumLbPool, name: intent.name, spec }] };
+}
+
+/** `cidr`, or `start` with an optional `stop` (a lone start is one address). */
+function coveredBlocks(spec: Spec): IpRange[] {
+  return ip.mergeRanges(
+    read.asArray(spec.blocks).flatMap(entry => {
+      const block = read.asRecord(entry);
+      const cidr = read.cidrFrom(block?.cidr, true);
+      if (cidr !== undefined) return [ip.cidrRange(cidr)];
+      return read.rangeBetween(block?.start, block?.stop ?? block?.start) ?? [];
+    }),
+  );
+}
+
+export const ciliumLbAdapter: PoolKindAdapter = defineAdapter({
+  kind: 'cilium-lb',
+  settings: ciliumLbSettings,
+  drainNote: 'Cilium LB pools drain by disabled: true',
+  owns: [
+    {
+      type: RESOURCES.ciliumLbPool,
+      aliases: [RESOURCES.ciliumLbPoolV2alpha1],
+      normaliseSpec: spec => withoutDefaults(spec, { disabled: false }),
+      drain: spec => ({ ...spec, disabled: true }),
+      covered: coveredBlocks,
+    },
+  ],
+  reads: [RESOURCES.service],
+  build,
+  allocations: observed => {
+    // No annotation names the pool: containment in the observed pools is the only link (crds.md §5.1).
+    const pools = new read.PoolIndex(
+      'cilium-lb',
+      read.listObserved(observed, RESOURCES.ciliumLbPool, RESOURCES.ciliumLbPoolV2alpha1),
+      coveredBlocks,
+    );
+    return serviceAddresses(observed).flatMap(s => {
+      const pool = pools.find(s.address);
+      const via = serviceVia('cilium-lb', s, ' (pool by containment)');
+      return pool === undefined ? [] : [read.allocationOf(ip.rangeOfAddress(s.address), s.owner, via, { pool })];
+    });
+  },
+});

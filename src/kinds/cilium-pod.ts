@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import * as ip from '../ip/index.ts';
+import type { Cidr, Family, IpRange } from '../ip/index.ts';
+import type { PoolBlock } from '../model/intent.ts';
+import type { PoolKindAdapter } from './adapter.ts';
+import {
+  compareCidrs,
+  describeExclusion,
+  edgeAddresses,
+  familiesOf,
+  isWholeNetwork,
+  rangeText,
+} from './kit/address-space.ts';
+import { defineAdapter } from './kit/define.ts';
+import type { BuildInput, BuildOutput, Spec } from './kit/define.ts';
+import { familySize, FIELDS, netboxSubject, warnNotApplicable } from './kit/issues.ts';
+import type { Issues } from './kit/issues.ts';
+import * as read from './kit/observed.ts';
+import { RESOURCES } from './resources.ts';
+import { labelSelectorSchema } from './kit/selectors.ts';
+
+/**
+ * Cilium multi-pool IPAM: one CiliumPodIPPool (cilium.io/v2alpha1) with `ipv4`/`ipv6` CIDR lists and the per-node
+ * mask size. It cannot exclude single addresses, so NetBox-held ones become conflicts (still rendered), and an IP
+ * range renders only when it splits into CIDRs of at least one node block each. There is no drain.
+ */
+
+export const ciliumPodSettings = z.strictObject({
+  maskSizeV4: z.number().int().default(24),
+  maskSizeV6: z.number().int().default(120),
+  podSelector: labelSelectorSchema.optional(),
+  namespaceSelector: labelSelectorSchema.optional(),
+});
+type CiliumPodSettings = z.output<typeof ciliumPodSettings>;
+
+const POOL_ANNOTATION = 'ipam.cilium.io/ip-pool';
+const FAMILY_KEY = { 4: 'ipv4', 6: 'ipv6' } as const;
+
+function blockCidrs(block: PoolBlock, maskSize: number, issues: Issues): Cidr[] {
+  const whole = isWholeNetwork(block);
+  const cidrs = whole ? [block.network] : ip.rangeToCidrs(block.range);
+  const tooSmall = cidrs.filter(c => c.prefixLength > maskSize);
+  if (tooSmall.length > 0) {
+    const what = whole
+      ? `prefix ${ip.formatCidr(block.network)} is`
+      : `IP range ${rangeText(block.range)} splits into CIDRs (${tooSmall.map(ip.formatCidr).join(', ')}) that are`;
+    issues.error(netboxSubject(block.source), `${what} smaller than one node block (/${maskSize})`, {
+      field: whole ? FIELDS.blockSize : undefined,
+      hint: whole
+        ? 'lower k8s_block_size (Cilium maskSize) or use a larger prefix'
+        : 'use a CIDR-aligned IP range or a prefix',
+    });
+  }
+  // Cilium itself keeps the first and last address of each CIDR; only other held addresses can leak.
+  const reserved = cidrs.flatMap(edgeAddresses);
+  for (const e of block.exclusions) {
+    if (ip.subtractRanges([e.range], reserved).length === 0) continue;
+    issues.conflict(
+      netboxSubject(block.source),
+      `Cilium pod pools cannot exclude addresses: ${describeExclusion(e)} may be given to a pod`,
+      {
+        hint: 'move the address out of the prefix, or accept the risk (CiliumPodIPPool has no exclusion list)',
+      },
+    );
+  }
+  return cidrs;
+}
+
+function build({ intent, settings, issues }: BuildInput<CiliumPodSettings>): BuildOutput {
+  warnNotApplicable(intent, issues, {
+    nodeSelector: 'CiliumPodIPPool selects pods and namespaces, not nodes; use k8s_options podSelector',
+  });
+  const spec: Spec = {};
+  for (const family of familiesOf(intent.blocks)) {
+    const key = `maskSizeV${family}` as const;
+    const bounds = { min: 1, max: ip.maxPrefixLength(family) };
+    const maskSize = familySize(intent, issues, family, { key, value: settings[key], label: 'maskSize', ...bounds });
+    if (maskSize === undefined) continue;
+    const cidrs = intent.blocks.filter(b => b.range.family === family).flatMap(b => blockCidrs(b, maskSize, issues));
+    spec[FAMILY_KEY[family]] = { cidrs: [...new Set(cidrs.sort(compareCidrs).map(ip.formatCidr))], maskSize };
+  }
+  if (settings.podSelector !== undefined) spec.podSelector = settings.podSelector;
+  if (settings.namespaceSelector !== undefined) spec.namespaceSelector = settings.namespaceSelector;
+  // Cilium reads the annotation as one pool name, not a list (crds.md §5.2).
+  const namespaceAssignments = intent.namespaces.map(namespace => ({
+    namespace,
+    annotation: POOL_ANNOTATION,
+    values: [intent.name],
+    format: 'single' as const,
+  }));
+  return { objects: [{ type: RESOURCES.ciliumPodPool, name: intent.name, spec }], namespaceAssignments };
+}
+
+/** Both CIDR shapes: v2alpha1 strings and the v2 (upstream main) objects `{cidr, reservedRange?}`. */
+function coveredCidrs(spec: Spec): IpRange[] {
+  return ip.mergeRanges(
+    (['ipv4', 'ipv6'] as const).flatMap(key =>
+      read
+        .asArray(read.at(spec, key, 'cidrs'))
+        .flatMap(entry => read.cidrRangeFrom(read.asRecord(entry)?.cidr ?? entry) ?? []),
+    ),
+  );
+}
+
+const FAMILIES: readonly Family[] = [4, 6];
+
+export const ciliumPodAdapter: PoolKindAdapter = defineAdapter({
+  kind: 'cilium-pod',
+  settings: ciliumPodSettings,
+  drainNote: 'CiliumPodIPPool has no disabled flag; pods matching it keep getting addresses',
+  owns: [
+    {
+      type: RESOURCES.ciliumPodPool,
+      aliases: [RESOURCES.ciliumPodPoolV2],
+      immutable: FAMILIES.map(f => ['spec', FAMILY_KEY[f], 'maskSize']),
+      covered: coveredCidrs,
+    },
+  ],
+  reads: [RESOURCES.ciliumNode, RESOURCES.ciliumEndpoint],
+  build,
+  allocations: observed => {
+    const nodeBlocks = read.listObserved(observed, RESOURCES.ciliumNode).flatMap(node =>
+      read.asArray(read.at(node.spec, 'ipam', 'pools', 'allocated')).flatMap(entry => {
+        const name = read.asString(read.at(entry, 'pool'));
+        if (name === undefined) return [];
+        const via = `cilium-pod CiliumNode ${node.metadata.name} spec.ipam.pools.allocated`;
+        const extras = { node: node.metadata.name, pool: { kind: 'cilium-pod' as const, name } };
+        return read.asArray(read.at(entry, 'cidrs')).flatMap(cidr => {
+          const range = read.cidrRangeFrom(cidr);
+          return range === undefined ? [] : [read.allocationOf(range, read.ownerOf('Node', node), via, extras)];
+        });
+      }),
+    );
+    const pools = new read.PoolIndex(
+      'cilium-pod',
+      read.listObserved(observed, RESOURCES.ciliumPodPool, RESOURCES.ciliumPodPoolV2),
+      coveredCidrs,
+    );
+    const podAddresses = read.listObserved(observed, RESOURCES.ciliumEndpoint).flatMap(endpoint =>
+      read.asArray(read.at(endpoint.status, 'networking', 'addressing')).flatMap(entry =>
+        FAMILIES.flatMap(family => {
+          const address = read.addressFrom(read.at(entry, FAMILY_KEY[family]));
+          const pool = address === undefined ? undefined : pools.find(address);
+          if (address === undefined || pool === undefined) return [];
+          const node = nodeBlocks.find(b => ip.rangeContainsAddress(b.range, address))?.node;
+          const via = `cilium-pod CiliumEndpoint ${read.displayName(endpoint)} status.networking.addressing`;
+          return [read.allocationOf(ip.rangeOfAddress(address), read.ownerOf('Pod', endpoint), via, { pool, node })];
+        }),
+      ),
+    );
+    return [...nodeBlocks, ...podAddresses];
+  },
+});

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { tryParseAddress, tryParseCidr } from '../../ip/index.ts';
+import type { PoolIntent } from '../../model/intent.ts';
+import type { IssueSubject } from '../../model/issue.ts';
+import type { RenderContext } from '../adapter.ts';
+import { poolSubject, settingField } from './issues.ts';
+import type { Issues } from './issues.ts';
+
+/**
+ * A kind's effective settings: config defaults (`kinds.<kind>`) with `k8s_options` laid over them key by key.
+ * One strict schema serves both, so an option can override any default and an unknown key is always caught,
+ * named, and reported against the object that carries it.
+ */
+export function resolveSettings<T extends z.ZodObject>(
+  intent: PoolIntent,
+  ctx: RenderContext,
+  schema: T,
+  issues: Issues,
+): z.output<T> | undefined {
+  const parsed = schema.safeParse({ ...ctx.defaults, ...intent.options });
+  if (parsed.success) return parsed.data;
+  const allowed = Object.keys(schema.shape).sort().join(', ');
+  for (const problem of parsed.error.issues) {
+    const keys = problem.code === 'unrecognized_keys' ? problem.keys : [undefined];
+    for (const key of keys) {
+      const path = key === undefined ? problem.path : [...problem.path, key];
+      const where = locate(intent, path);
+      const reason =
+        key === undefined
+          ? `invalid value for ${intent.kind} option "${path.map(String).join('.')}": ${problem.message}`
+          : `unknown ${intent.kind} option "${path.map(String).join('.')}"`;
+      const hint = path.length === 1 && key !== undefined ? `${intent.kind} accepts: ${allowed}` : undefined;
+      issues.error(where.subject, reason, hint === undefined ? { field: where.field } : { field: where.field, hint });
+    }
+  }
+  return undefined;
+}
+
+/** A bad value came from the NetBox object's k8s_options when that key is set there, else from config. */
+function locate(intent: PoolIntent, path: readonly PropertyKey[]): { subject: IssueSubject; field: string } {
+  const field = settingField(intent, path);
+  return field.startsWith('kinds.')
+    ? { subject: { type: 'config', path: field }, field }
+    : { subject: poolSubject(intent), field };
+}
+
+/** Option values that must be addresses or CIDRs, checked with the same strict parser as NetBox data. */
+export const cidrText = z.string().refine(s => tryParseCidr(s).ok, { message: 'expected a CIDR such as 10.0.0.0/8' });
+export const addressText = z.string().refine(s => tryParseAddress(s).ok, { message: 'expected an IP address' });

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import * as ip from '../ip/index.ts';
+import type { PoolKindAdapter } from './adapter.ts';
+import { availableRanges, rangeText } from './kit/address-space.ts';
+import { defineAdapter, withoutDefaults } from './kit/define.ts';
+import type { BuildInput, BuildOutput, DesiredObject, Spec } from './kit/define.ts';
+import { FIELDS, settingField, poolSubject } from './kit/issues.ts';
+import * as read from './kit/observed.ts';
+import { RESOURCES } from './resources.ts';
+import { labelRequirements, labelSelector, labelSelectorSchema } from './kit/selectors.ts';
+import { serviceAddresses, serviceVia } from './kit/services.ts';
+
+/**
+ * MetalLB: one IPAddressPool (metallb.io/v1beta1, in MetalLB's own namespace) whose `addresses` are the pool's
+ * blocks split around NetBox-held addresses, plus optionally the L2Advertisement or BGPAdvertisement that
+ * announces it. Draining sets `autoAssign: false`: services that ask for the pool by name still get addresses.
+ */
+
+export const metallbSettings = z.strictObject({
+  namespace: z.string().min(1).default('metallb-system'),
+  autoAssign: z.boolean().default(true),
+  avoidBuggyIPs: z.boolean().default(false),
+  advertisement: z.enum(['l2', 'bgp', 'none']).default('l2'),
+  serviceAllocation: z
+    .strictObject({
+      priority: z.number().int().optional(),
+      namespaceSelectors: z.array(labelSelectorSchema).optional(),
+      serviceSelectors: z.array(labelSelectorSchema).optional(),
+    })
+    .optional(),
+  l2Advertisement: z.strictObject({ interfaces: z.array(z.string().min(1)).optional() }).optional(),
+  bgpAdvertisement: z
+    .strictObject({
+      aggregationLength: z.number().int().min(1).max(32).optional(),
+      aggregationLengthV6: z.number().int().min(1).max(128).optional(),
+      localPref: z.number().int().min(0).optional(),
+      communities: z.array(z.string().min(1)).optional(),
+      peers: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
+});
+type MetallbSettings = z.output<typeof metallbSettings>;
+
+const ADVERTISEMENTS = { l2: RESOURCES.metallbL2Advertisement, bgp: RESOURCES.metallbBgpAdvertisement };
+const POOL_ANNOTATIONS = ['metallb.io/ip-allocated-from-pool', 'metallb.universe.tf/ip-allocated-from-pool'];
+
+function build({ intent, settings, issues }: BuildInput<MetallbSettings>): BuildOutput {
+  const namespace = intent.namespace ?? settings.namespace;
+  if (namespace !== settings.namespace) {
+    issues.error(poolSubject(intent), `MetalLB only accepts pools in its own namespace ${settings.namespace}`, {
+      field: FIELDS.namespace,
+      hint: 'clear k8s_namespace, or set kinds.metallb.namespace in config to where MetalLB runs',
+    });
+  }
+  const addresses = availableRanges(intent.blocks).map(rangeText);
+  if (addresses.length === 0) {
+    issues.error(poolSubject(intent), 'every address of the pool is held in NetBox: nothing left to hand out');
+  }
+  const requirements = labelRequirements(intent, issues) ?? [];
+  const namespaces = intent.namespaces.length > 0 ? { namespaces: intent.namespaces } : {};
+  const serviceAllocation = { ...settings.serviceAllocation, ...namespaces };
+  const pool: DesiredObject = {
+    type: RESOURCES.metallbIpAddressPool,
+    name: intent.name,
+    namespace,
+    spec: {
+      addresses,
+      autoAssign: settings.autoAssign,
+      avoidBuggyIPs: settings.avoidBuggyIPs,
+      ...(Object.keys(serviceAllocation).length > 0 ? { serviceAllocation } : {}),
+    },
+  };
+  const selector = labelSelector(requirements);
+  const common: Spec = { ipAddressPools: [intent.name], ...(selector ? { nodeSelectors: [selector] } : {}) };
+  const wanted = { l2: 'l2Advertisement', bgp: 'bgpAdvertisement', none: undefined }[settings.advertisement];
+  for (const key of ['l2Advertisement', 'bgpAdvertisement'] as const) {
+    if (settings[key] === undefined || key === wanted) continue;
+    issues.error(poolSubject(intent), `${key} is set but advertisement is "${settings.advertisement}"`, {
+      field: settingField(intent, [key]),
+      hint: `set advertisement to "${key === 'l2Advertisement' ? 'l2' : 'bgp'}" or drop ${key}`,
+    });
+  }
+  if (settings.advertisement === 'none') return { objects: [pool] };
+  const extra = settings.advertisement === 'l2' ? settings.l2Advertisement : settings.bgpAdvertisement;
+  const type = ADVERTISEMENTS[settings.advertisement];
+  return { objects: [pool, { type, name: intent.name, namespace, spec: { ...common, ...extra } }] };
+}
+
+function coveredAddresses(spec: Spec) {
+  return ip.mergeRanges(read.asArray(spec.addresses).flatMap(a => read.rangeFrom(a) ?? []));
+}
+
+export const metallbAdapter: PoolKindAdapter = defineAdapter({
+  kind: 'metallb',
+  settings: metallbSettings,
+  drainNote: 'MetalLB drains by autoAssign: false',
+  owns: [
+    {
+      type: RESOURCES.metallbIpAddressPool,
+      normaliseSpec: spec => withoutDefaults(spec, { autoAssign: true, avoidBuggyIPs: false }),
+      drain: spec => ({ ...spec, autoAssign: false }),
+      covered: coveredAddresses,
+    },
+    { type: RESOURCES.metallbL2Advertisement },
+    {
+      type: RESOURCES.metallbBgpAdvertisement,
+      normaliseSpec: spec => withoutDefaults(spec, { aggregationLength: 32, aggregationLengthV6: 128 }),
+    },
+  ],
+  reads: [RESOURCES.service],
+  build,
+  allocations: observed => {
+    const pools = read.listObserved(observed, RESOURCES.metallbIpAddressPool);
+    const byAddress = new read.PoolIndex('metallb', pools, coveredAddresses);
+    return serviceAddresses(observed).flatMap(s => {
+      const annotations = s.service.metadata.annotations ?? {};
+      const key = POOL_ANNOTATIONS.find(k => read.asString(annotations[k]) !== undefined);
+      const name = key === undefined ? undefined : annotations[key];
+      if (key === undefined || name === undefined) {
+        // No pool annotation (a MetalLB release before it, or the controller has not written it yet): fall back
+        // to containment in the observed pools, so a pool in use never looks free. A Service of another
+        // load-balancer class is not MetalLB's.
+        if (read.asString(read.at(s.service.spec, 'loadBalancerClass')) !== undefined) return [];
+        const pool = byAddress.find(s.address);
+        const via = serviceVia('metallb', s, ' (no pool annotation; pool by containment)');
+        return pool === undefined ? [] : [read.allocationOf(ip.rangeOfAddress(s.address), s.owner, via, { pool })];
+      }
+      const named = pools.filter(p => p.metadata.name === name);
+      const pool =
+        named.length === 1 && named[0] !== undefined
+          ? read.poolRef('metallb', named[0])
+          : { kind: 'metallb' as const, name };
+      return [
+        read.allocationOf(ip.rangeOfAddress(s.address), s.owner, serviceVia('metallb', s, ` (${key})`), { pool }),
+      ];
+    });
+  },
+});

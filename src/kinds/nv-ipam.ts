@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import * as ip from '../ip/index.ts';
+import type { IpRange } from '../ip/index.ts';
+import type { PoolIntent } from '../model/intent.ts';
+import type { PoolKindAdapter } from './adapter.ts';
+import { availableRanges, blockRanges, groupByNetwork, heldRanges, memberName } from './kit/address-space.ts';
+import type { NetworkGroup } from './kit/address-space.ts';
+import { defineAdapter } from './kit/define.ts';
+import type { BuildInput, BuildOutput, Spec } from './kit/define.ts';
+import { FIELDS, netboxSubject, settingField, poolSubject, warnNotApplicable } from './kit/issues.ts';
+import type { Issues } from './kit/issues.ts';
+import * as read from './kit/observed.ts';
+import { RESOURCES } from './resources.ts';
+import { labelRequirements, nodeSelector } from './kit/selectors.ts';
+import { cidrText } from './kit/settings.ts';
+
+/**
+ * NVIDIA NV-IPAM: one IPPool (nv-ipam.nvidia.com/v1alpha1) per subnet, cut by the controller into per-node blocks
+ * of perNodeBlockSize. IP ranges render as their parent subnet with the complement excluded. Validated here as the
+ * optional webhook would, because without it the controller drops every allocation of an invalid pool. No drain.
+ */
+
+const perNodeExclusion = z
+  .strictObject({ startIndex: z.number().int().min(0), endIndex: z.number().int().min(0) })
+  .refine(e => e.endIndex >= e.startIndex, { message: 'endIndex must be greater than or equal to startIndex' });
+
+export const nvIpamSettings = z.strictObject({
+  namespace: z.string().min(1).default('kube-system'),
+  perNodeBlockSize: z.number().int().default(32),
+  defaultGateway: z.boolean().optional(),
+  routes: z.array(z.strictObject({ dst: cidrText })).optional(),
+  perNodeExclusions: z.array(perNodeExclusion).optional(),
+});
+type NvIpamSettings = z.output<typeof nvIpamSettings>;
+
+const BLOCK_LAYOUT = [
+  ['spec', 'subnet'],
+  ['spec', 'perNodeBlockSize'],
+] as const;
+const NETWORK_STATUS = 'k8s.v1.cni.cncf.io/network-status';
+
+function exclusionsOf(group: NetworkGroup): Spec[] {
+  const outside = ip.subtractRanges([ip.cidrRange(group.network)], blockRanges(group.blocks));
+  return ip.mergeRanges([...heldRanges(group.blocks), ...outside]).map(r => ({
+    startIP: ip.formatAddress({ family: r.family, value: r.start }),
+    endIP: ip.formatAddress({ family: r.family, value: r.end }),
+  }));
+}
+
+function poolSpec(intent: PoolIntent, group: NetworkGroup, settings: NvIpamSettings, issues: Issues): Spec {
+  const first = group.blocks[0];
+  const subject = first === undefined ? poolSubject(intent) : netboxSubject(first.source);
+  const subnet = ip.formatCidr(group.network);
+  const blockSize = intent.blockSize ?? settings.perNodeBlockSize;
+  const usable = ip.rangeSize(ip.usableRange(group.network));
+  if (blockSize < 1 || BigInt(blockSize) > usable) {
+    issues.error(
+      subject,
+      `perNodeBlockSize ${blockSize} must be between 1 and the ${usable} usable addresses of ${subnet}`,
+      {
+        field: FIELDS.blockSize,
+      },
+    );
+  }
+  const available = availableRanges(group.blocks).reduce((n, r) => n + ip.rangeSize(r), 0n);
+  if (available < BigInt(blockSize)) {
+    issues.warning(
+      subject,
+      `only ${available} addresses of ${subnet} are left after exclusions, fewer than one node block (${blockSize})`,
+    );
+  }
+  const gateway = group.blocks.find(b => b.gateway !== undefined)?.gateway;
+  if (gateway !== undefined && !ip.cidrContainsAddress(group.network, gateway)) {
+    issues.error(subject, `gateway ${ip.formatAddress(gateway)} is outside the subnet ${subnet}`, {
+      field: FIELDS.gateway,
+    });
+  }
+  for (const key of ['defaultGateway', 'routes'] as const) {
+    if (settings[key] !== undefined && gateway === undefined) {
+      issues.error(subject, `${key} needs a gateway, and ${subnet} has none`, {
+        field: settingField(intent, [key]),
+        hint: 'set k8s_gateway on the prefix or record a gateway address in NetBox',
+      });
+    }
+  }
+  for (const e of settings.perNodeExclusions ?? []) {
+    if (e.endIndex >= blockSize) {
+      issues.error(
+        poolSubject(intent),
+        `perNodeExclusions index ${e.endIndex} is outside a node block of ${blockSize}`,
+        {
+          field: settingField(intent, ['perNodeExclusions']),
+        },
+      );
+    }
+  }
+  const exclusions = exclusionsOf(group);
+  const spec: Spec = { subnet, perNodeBlockSize: blockSize };
+  if (gateway !== undefined) spec.gateway = ip.formatAddress(gateway);
+  if (exclusions.length > 0) spec.exclusions = exclusions;
+  for (const key of ['defaultGateway', 'routes', 'perNodeExclusions'] as const) {
+    if (settings[key] !== undefined) spec[key] = settings[key];
+  }
+  return spec;
+}
+
+function build({ intent, settings, issues }: BuildInput<NvIpamSettings>): BuildOutput {
+  warnNotApplicable(intent, issues, {
+    namespaces: 'NV-IPAM pools are chosen by the CNI config poolName, not by namespace',
+  });
+  const selector = nodeSelector(labelRequirements(intent, issues) ?? []);
+  const groups = groupByNetwork(intent.blocks);
+  const named = groups.map(group => ({
+    group,
+    name: groups.length === 1 ? intent.name : memberName(intent.name, group.network),
+  }));
+  if (named.length > 1) {
+    issues.warning(
+      poolSubject(intent),
+      `an NV-IPAM IPPool holds one subnet, so this pool renders as ${named.map(n => n.name).join(', ')}`,
+      {
+        hint: 'list all of them in the CNI config poolName',
+      },
+    );
+  }
+  const namespace = intent.namespace ?? settings.namespace;
+  const objects = named.map(({ group, name }) => {
+    const spec = poolSpec(intent, group, settings, issues);
+    return {
+      type: RESOURCES.nvIpamIpPool,
+      name,
+      namespace,
+      spec: selector === undefined ? spec : { ...spec, nodeSelector: selector },
+    };
+  });
+  return { objects };
+}
+
+function coveredSubnet(spec: Spec): IpRange[] {
+  const subnet = read.cidrFrom(spec.subnet);
+  if (subnet === undefined) return [];
+  const excluded = read
+    .asArray(spec.exclusions)
+    .flatMap(e => read.rangeBetween(read.at(e, 'startIP'), read.at(e, 'endIP')) ?? []);
+  return ip.subtractRanges([ip.cidrRange(subnet)], excluded);
+}
+
+export const nvIpamAdapter: PoolKindAdapter = defineAdapter({
+  kind: 'nv-ipam',
+  settings: nvIpamSettings,
+  drainNote: 'an NV-IPAM IPPool has no disabled flag; nodes keep their blocks and pods keep getting addresses',
+  owns: [
+    {
+      type: RESOURCES.nvIpamIpPool,
+      // Changing them makes the controller re-cut every node block (crds.md §2.4): replace only while nodes hold blocks.
+      immutable: obj => (read.asArray(read.at(obj.status, 'allocations')).length > 0 ? BLOCK_LAYOUT : []),
+      covered: coveredSubnet,
+    },
+  ],
+  reads: [RESOURCES.pod],
+  build,
+  allocations: observed => {
+    const pools = read.listObserved(observed, RESOURCES.nvIpamIpPool);
+    const nodeBlocks = pools.flatMap(pool =>
+      read.asArray(read.at(pool.status, 'allocations')).flatMap(entry => {
+        const range = read.rangeBetween(read.at(entry, 'startIP'), read.at(entry, 'endIP'));
+        const node = read.asString(read.at(entry, 'nodeName'));
+        if (range === undefined || node === undefined) return [];
+        const via = `nv-ipam IPPool ${read.displayName(pool)} status.allocations`;
+        return [
+          read.allocationOf(range, { kind: 'Node', name: node }, via, { node, pool: read.poolRef('nv-ipam', pool) }),
+        ];
+      }),
+    );
+    const index = new read.PoolIndex('nv-ipam', pools, coveredSubnet);
+    // Pod IPs are only on the nodes' disks; the Multus network-status annotation is the API-visible copy.
+    const podAddresses = read.listObserved(observed, RESOURCES.pod).flatMap(pod =>
+      read.asArray(read.parseJson(pod.metadata.annotations?.[NETWORK_STATUS])).flatMap(network =>
+        read.asArray(read.at(network, 'ips')).flatMap(text => {
+          const address = read.addressFrom(text);
+          const pool = address === undefined ? undefined : index.find(address);
+          if (address === undefined || pool === undefined) return [];
+          const via = `nv-ipam Pod ${read.displayName(pod)} ${NETWORK_STATUS}`;
+          const extras = {
+            pool,
+            node: read.asString(read.at(pod.spec, 'nodeName')),
+            interface: read.asString(read.at(network, 'interface')),
+          };
+          return [read.allocationOf(ip.rangeOfAddress(address), read.ownerOf('Pod', pod), via, extras)];
+        }),
+      ),
+    );
+    return [...nodeBlocks, ...podAddresses];
+  },
+});

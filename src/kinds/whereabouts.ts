@@ -1,0 +1,307 @@
+import { z } from 'zod';
+import * as ip from '../ip/index.ts';
+import type { Cidr, IpAddress, IpRange } from '../ip/index.ts';
+import type { PoolBlock, PoolIntent } from '../model/intent.ts';
+import type { Allocation, ObservedObjects, PoolKindAdapter } from './adapter.ts';
+import {
+  blockRanges,
+  familiesOf,
+  groupByNetwork,
+  heldRanges,
+  networkAndBroadcast,
+  rangesAsCidrs,
+} from './kit/address-space.ts';
+import { canonicalJson } from './kit/canonical.ts';
+import { defineAdapter } from './kit/define.ts';
+import type { BuildInput, BuildOutput, Spec } from './kit/define.ts';
+import { netboxSubject, poolSubject, warnNotApplicable } from './kit/issues.ts';
+import type { Issues } from './kit/issues.ts';
+import * as read from './kit/observed.ts';
+import type { PoolRef } from './kit/observed.ts';
+import { RESOURCES } from './resources.ts';
+import { addressText, cidrText } from './kit/settings.ts';
+
+/**
+ * Whereabouts: we own the NetworkAttachmentDefinition (k8s.cni.cncf.io/v1) whose CNI config carries the IPAM
+ * settings; the plugin creates its IPPool on first use and we only read it. A pod gets one address from every
+ * range, so each address family holds exactly one network (several blocks in it become one range with the gaps
+ * excluded) and a dual-stack pool uses `ipRanges`. No drain: the plugin has no way to stop allocating.
+ */
+
+const RENDERED_KEYS = ['cniVersion', 'name', 'ipam'];
+/** The CNI plugin part of the config (everything but IPAM); macvlan in bridge mode unless told otherwise. */
+const template = z
+  .looseObject({
+    type: z.string().min(1).default('macvlan'),
+    master: z.string().min(1).optional(),
+    mode: z.string().min(1).optional(),
+  })
+  .refine(t => RENDERED_KEYS.every(k => !(k in t)), { message: `must not set ${RENDERED_KEYS.join(', ')}` })
+  .transform(t => (t.type === 'macvlan' && t.mode === undefined ? { ...t, mode: 'bridge' } : t));
+
+export const whereaboutsSettings = z.strictObject({
+  namespace: z.string().min(1).default('default'),
+  cniVersion: z.enum(['0.3.1', '0.4.0', '1.0.0', '1.1.0']).default('1.0.0'),
+  template: template.prefault({}),
+  excludeNetworkAndBroadcast: z.boolean().default(true),
+  enable_overlapping_ranges: z.boolean().optional(),
+  routes: z.array(z.strictObject({ dst: cidrText, gw: addressText.optional() })).optional(),
+});
+type WhereaboutsSettings = z.output<typeof whereaboutsSettings>;
+
+/** One `range` entry for the blocks of one address family; undefined (after reporting) when they span networks. */
+function rangeEntry(blocks: PoolBlock[], settings: WhereaboutsSettings, issues: Issues): Spec | undefined {
+  const [group, ...others] = groupByNetwork(blocks);
+  if (group === undefined) return undefined;
+  for (const other of others) {
+    for (const block of other.blocks) {
+      issues.error(
+        netboxSubject(block.source),
+        `a Whereabouts pool holds one network per address family, and this pool already has ${ip.formatCidr(group.network)}`,
+        {
+          hint: 'Whereabouts would give each pod one address from every range; give this object its own k8s_pool_name',
+        },
+      );
+    }
+  }
+  const covered = blockRanges(group.blocks);
+  const first = covered[0];
+  const last = covered.at(-1);
+  if (first === undefined || last === undefined) return undefined;
+  const span: IpRange = { family: first.family, start: first.start, end: last.end };
+  const usable = handedOut(group.network);
+  if (ip.intersectRanges([span], [usable]).length === 0) {
+    // Whereabouts drops a range_start/range_end outside its usable addresses without a word and uses the whole
+    // network instead: NetBox-held addresses outside the span would be handed out.
+    for (const block of group.blocks) {
+      issues.error(
+        netboxSubject(block.source),
+        `Whereabouts hands out only ${ip.formatRange(usable)} of ${ip.formatCidr(group.network)} and ignores a range_start/range_end outside it, so this pool would get the whole network`,
+        { hint: 'publish addresses between the network address and the last address of the network' },
+      );
+    }
+    return undefined;
+  }
+  const gaps = ip.subtractRanges([span], covered);
+  const edges = settings.excludeNetworkAndBroadcast
+    ? ip.intersectRanges(networkAndBroadcast(group.network), [span])
+    : [];
+  const exclude = rangesAsCidrs([...heldRanges(group.blocks), ...gaps, ...edges]).map(ip.formatCidr);
+  const whole = ip.cidrRange(group.network);
+  const entry: Spec = { range: ip.formatCidr(group.network) };
+  if (span.start !== whole.start || span.end !== whole.end) {
+    entry.range_start = ip.formatAddress({ family: span.family, value: span.start });
+    entry.range_end = ip.formatAddress({ family: span.family, value: span.end });
+  }
+  if (exclude.length > 0) entry.exclude = exclude;
+  return entry;
+}
+
+/** What Whereabouts hands out of a network, either family: all but the first and last address from /30 (/126). */
+function handedOut(network: Cidr): IpRange {
+  const whole = ip.cidrRange(network);
+  if (whole.end - whole.start < 3n) return whole;
+  return { family: whole.family, start: whole.start + 1n, end: whole.end - 1n };
+}
+
+function gatewayOf(intent: PoolIntent, issues: Issues): IpAddress | undefined {
+  const all = intent.blocks.flatMap(b => (b.gateway ? [b.gateway] : [])).sort(ip.compareAddresses);
+  const gateways = [...new Map(all.map(g => [ip.formatAddress(g), g])).values()];
+  const [gateway, ...ignored] = gateways;
+  if (gateway !== undefined && ignored.length > 0) {
+    issues.warning(
+      poolSubject(intent),
+      `Whereabouts takes one gateway: using ${ip.formatAddress(gateway)}, ignoring ${ignored.map(ip.formatAddress).join(', ')}`,
+    );
+  }
+  return gateway;
+}
+
+function build({ intent, settings, issues }: BuildInput<WhereaboutsSettings>): BuildOutput {
+  warnNotApplicable(intent, issues, {
+    nodeSelector: 'a NetworkAttachmentDefinition applies on every node where a pod uses it',
+    blockSize: 'Whereabouts hands out single addresses, not per-node blocks',
+    namespaces: 'a NetworkAttachmentDefinition is used from its own namespace (k8s_namespace)',
+  });
+  for (const block of intent.blocks) {
+    if (block.network.family === 6 && block.network.prefixLength <= 64) {
+      issues.warning(
+        netboxSubject(block.source),
+        `Whereabouts reaches only the first /65 of ${ip.formatCidr(block.network)}`,
+      );
+    }
+  }
+  const byFamily = familiesOf(intent.blocks).map(f => intent.blocks.filter(b => b.range.family === f));
+  const entries = byFamily.flatMap(blocks => rangeEntry(blocks, settings, issues) ?? []);
+  const [only, ...more] = entries;
+  const ipam: Spec = {
+    type: 'whereabouts',
+    ...(only !== undefined && more.length === 0 ? only : { ipRanges: entries }),
+  };
+  const gateway = gatewayOf(intent, issues);
+  if (gateway !== undefined) ipam.gateway = ip.formatAddress(gateway);
+  if (intent.vrf !== undefined) ipam.network_name = intent.vrf.slug;
+  if (settings.enable_overlapping_ranges !== undefined)
+    ipam.enable_overlapping_ranges = settings.enable_overlapping_ranges;
+  if (settings.routes !== undefined) ipam.routes = settings.routes;
+  const config = { ...settings.template, cniVersion: settings.cniVersion, name: intent.name, ipam };
+  const namespace = intent.namespace ?? settings.namespace;
+  return {
+    objects: [
+      {
+        type: RESOURCES.networkAttachmentDefinition,
+        name: intent.name,
+        namespace,
+        spec: { config: canonicalJson(config) },
+      },
+    ],
+  };
+}
+
+/** A whereabouts range entry: `range` (host bits allowed, or the legacy `A-B/len`), limits and excludes. */
+function entryRanges(entry: unknown): IpRange[] {
+  const text = read.asString(read.at(entry, 'range')) ?? '';
+  const legacy = /^([^-/]+)-([^/]+)\/(\d+)$/.exec(text);
+  const network = read.cidrFrom(legacy ? `${legacy[1]}/${legacy[3]}` : text, true);
+  if (network === undefined) return [];
+  const whole = ip.cidrRange(network);
+  const start = read.addressFrom(read.at(entry, 'range_start') ?? legacy?.[1])?.value ?? whole.start;
+  const end = read.addressFrom(read.at(entry, 'range_end') ?? legacy?.[2])?.value ?? whole.end;
+  if (end < start) return [];
+  const excluded = read.asArray(read.at(entry, 'exclude')).flatMap(e => read.cidrRangeFrom(e, true) ?? []);
+  return ip.subtractRanges(ip.intersectRanges([{ family: network.family, start, end }], [whole]), excluded);
+}
+
+function whereaboutsIpam(spec: Spec): Record<string, unknown> | undefined {
+  const ipam = read.asRecord(read.at(read.parseJson(spec.config), 'ipam'));
+  return ipam?.type === 'whereabouts' ? ipam : undefined;
+}
+
+function coveredConfig(spec: Spec): IpRange[] {
+  const ipam = whereaboutsIpam(spec);
+  if (ipam === undefined) return [];
+  const entries = ipam.range === undefined ? read.asArray(ipam.ipRanges) : [ipam, ...read.asArray(ipam.ipRanges)];
+  return ip.mergeRanges(entries.flatMap(entryRanges));
+}
+
+/** A NAD using Whereabouts, as allocations need it: which network name and addresses it stands for. */
+interface WhereaboutsNetwork {
+  pool: PoolRef;
+  networkName: string;
+  ranges: IpRange[];
+}
+
+function networksOf(observed: ObservedObjects): WhereaboutsNetwork[] {
+  return read.listObserved(observed, RESOURCES.networkAttachmentDefinition).flatMap(nad => {
+    const ipam = whereaboutsIpam(read.specOf(nad));
+    if (ipam === undefined) return [];
+    return [
+      {
+        pool: read.poolRef('whereabouts', nad),
+        networkName: read.asString(ipam.network_name) ?? '',
+        ranges: coveredConfig(read.specOf(nad)),
+      },
+    ];
+  });
+}
+
+function poolFor(
+  networks: WhereaboutsNetwork[],
+  networkName: string | undefined,
+  address: IpAddress,
+): PoolRef | undefined {
+  return networks.find(
+    n =>
+      (networkName === undefined || n.networkName === networkName) &&
+      n.ranges.some(r => ip.rangeContainsAddress(r, address)),
+  )?.pool;
+}
+
+/** IPPool name = `[<network_name>-]<range with ':' and '/' as '-'>` (crds.md §1.2); undefined for node slices. */
+function ippoolNetworkName(poolName: string, range: Cidr): string | undefined {
+  const normalized = ip.formatCidr(range).replace(/[:/]/g, '-');
+  if (poolName === normalized) return '';
+  return poolName.endsWith(`-${normalized}`) ? poolName.slice(0, -normalized.length - 1) : undefined;
+}
+
+/** An OverlappingRangeIPReservation name back to its address: `[<network_name>-]<ip with ':' as '-'>`. */
+function reservationAddress(
+  name: string,
+  networkNames: string[],
+): { address: IpAddress; networkName: string } | undefined {
+  const prefixes = [
+    ...networkNames.filter(n => n !== '' && name.startsWith(`${n}-`)).sort((a, b) => b.length - a.length),
+    '',
+  ];
+  for (const networkName of prefixes) {
+    const rest = networkName === '' ? name : name.slice(networkName.length + 1);
+    const address = read.addressFrom(rest.includes('.') ? rest : rest.replaceAll('-', ':'));
+    if (address !== undefined) return { address, networkName };
+  }
+  return undefined;
+}
+
+function allocations(observed: ObservedObjects): Allocation[] {
+  const networks = networksOf(observed);
+  const seen = new Set<string>();
+  const key = (networkName: string | undefined, a: IpAddress) => `${networkName ?? '?'}|${a.family}|${a.value}`;
+  const fromPools = read.listObserved(observed, RESOURCES.whereaboutsIpPool).flatMap(pool => {
+    const rangeText = read.specOf(pool).range;
+    const range = read.cidrFrom(rangeText, true);
+    if (range === undefined) return [];
+    // Whereabouts counts offsets from the address as written (net.ParseCIDR's IP), host bits included.
+    const first = read.addressFrom(read.asString(rangeText)?.split('/')[0]) ?? {
+      family: range.family,
+      value: range.network,
+    };
+    const networkName = ippoolNetworkName(pool.metadata.name, range);
+    return Object.entries(read.asRecord(read.specOf(pool).allocations) ?? {}).flatMap(([offset, entry]) => {
+      const owner = read.podOwner(read.at(entry, 'podref'));
+      if (!/^\d+$/.test(offset) || owner === undefined) return [];
+      const address: IpAddress = { family: range.family, value: first.value + BigInt(offset) };
+      if (!ip.cidrContainsAddress(range, address)) return [];
+      seen.add(key(networkName, address));
+      const via = `whereabouts IPPool ${read.displayName(pool)} spec.allocations`;
+      return [
+        read.allocationOf(ip.rangeOfAddress(address), owner, via, {
+          pool: poolFor(networks, networkName, address),
+          interface: read.asString(read.at(entry, 'ifname')),
+        }),
+      ];
+    });
+  });
+  const networkNames = networks.map(n => n.networkName);
+  const fromReservations = read.listObserved(observed, RESOURCES.whereaboutsReservation).flatMap(reservation => {
+    const parsed = reservationAddress(reservation.metadata.name, networkNames);
+    const owner = read.podOwner(read.at(reservation.spec, 'podref'));
+    if (parsed === undefined || owner === undefined || seen.has(key(parsed.networkName, parsed.address))) return [];
+    seen.add(key(parsed.networkName, parsed.address));
+    const via = `whereabouts OverlappingRangeIPReservation ${read.displayName(reservation)}`;
+    const extras = {
+      pool: poolFor(networks, parsed.networkName, parsed.address),
+      interface: read.asString(read.at(reservation.spec, 'ifname')),
+    };
+    return [read.allocationOf(ip.rangeOfAddress(parsed.address), owner, via, extras)];
+  });
+  return [...fromPools, ...fromReservations];
+}
+
+export const whereaboutsAdapter: PoolKindAdapter = defineAdapter({
+  kind: 'whereabouts',
+  settings: whereaboutsSettings,
+  drainNote: 'Whereabouts has no way to stop allocating from a range; pods using the network keep getting addresses',
+  owns: [
+    {
+      type: RESOURCES.networkAttachmentDefinition,
+      // Compare CNI configs as JSON, not text: key order and spacing differ between writers.
+      normaliseSpec: spec => {
+        const config = read.parseJson(spec.config);
+        return config === undefined ? spec : { ...spec, config: canonicalJson(config) };
+      },
+      covered: coveredConfig,
+    },
+  ],
+  reads: [RESOURCES.whereaboutsIpPool, RESOURCES.whereaboutsReservation],
+  build,
+  allocations,
+});

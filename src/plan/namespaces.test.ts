@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import type { NamespaceAssignment } from '../kinds/adapter.ts';
+import { NAMESPACE_VALUES_ANNOTATION as OWNED, planNamespaces } from './namespaces.ts';
+import type { StepClass } from './policy.ts';
+import type { ObservedNamespace } from './types.ts';
+
+const KEY = 'cni.projectcalico.org/ipv4pools';
+const assign = (namespace: string, ...values: string[]): NamespaceAssignment => ({
+  namespace,
+  annotation: KEY,
+  values,
+});
+const ns = (annotations: Record<string, string>, name = 'apps'): ObservedNamespace => ({ name, annotations });
+
+interface Case {
+  name: string;
+  assignments: NamespaceAssignment[];
+  namespaces: ObservedNamespace[];
+  /** Expected merge patch (annotation → value, null removes); undefined: no change. */
+  patch?: Record<string, string | null>;
+  cls?: StepClass;
+}
+
+const cases: Case[] = [
+  {
+    name: 'values of several pools merge into one sorted array',
+    assignments: [assign('apps', 'pool-b'), assign('apps', 'pool-a', 'pool-b')],
+    namespaces: [ns({ unrelated: 'keep' })],
+    patch: { [KEY]: '["pool-a","pool-b"]', [OWNED]: `{"${KEY}":["pool-a","pool-b"]}` },
+    cls: 'create',
+  },
+  {
+    name: 'values others set stay, and are not claimed as ours',
+    assignments: [assign('apps', 'pool-a')],
+    namespaces: [ns({ [KEY]: '["manual"]' })],
+    patch: { [KEY]: '["manual","pool-a"]', [OWNED]: `{"${KEY}":["pool-a"]}` },
+    cls: 'update',
+  },
+  {
+    name: 'as wanted already → nothing',
+    assignments: [assign('apps', 'pool-a')],
+    namespaces: [ns({ [KEY]: '["manual","pool-a"]', [OWNED]: `{"${KEY}":["pool-a"]}` })],
+  },
+  {
+    name: 'same values in another order → nothing',
+    assignments: [assign('apps', 'pool-a', 'pool-b')],
+    namespaces: [ns({ [KEY]: '["pool-b","pool-a"]', [OWNED]: `{"${KEY}":["pool-a","pool-b"]}` })],
+  },
+  {
+    name: 'a value we set and no longer want is removed; others stay',
+    assignments: [assign('apps', 'pool-a')],
+    namespaces: [ns({ [KEY]: '["manual","pool-a","pool-old"]', [OWNED]: `{"${KEY}":["pool-a","pool-old"]}` })],
+    patch: { [KEY]: '["manual","pool-a"]', [OWNED]: `{"${KEY}":["pool-a"]}` },
+    cls: 'removal',
+  },
+  {
+    name: 'the last of our values goes → annotation and record removed',
+    assignments: [],
+    namespaces: [ns({ [KEY]: '["pool-old"]', [OWNED]: `{"${KEY}":["pool-old"]}` })],
+    patch: { [KEY]: null, [OWNED]: null },
+    cls: 'removal',
+  },
+  {
+    name: 'a value that was there before us is never removed by us',
+    assignments: [],
+    namespaces: [ns({ [KEY]: '["pool-a"]' })],
+  },
+  {
+    name: 'wanting a value someone else set claims nothing',
+    assignments: [assign('apps', 'pool-a')],
+    namespaces: [ns({ [KEY]: '["pool-a"]' })],
+  },
+  {
+    name: 'an unreadable record of ours means we own nothing: nothing is removed, the record is dropped',
+    assignments: [assign('apps', 'pool-a')],
+    namespaces: [ns({ [KEY]: '["pool-a","pool-old"]', [OWNED]: 'garbage' })],
+    patch: { [OWNED]: null },
+    cls: 'update',
+  },
+];
+
+const CILIUM = 'ipam.cilium.io/ip-pool';
+const one = (namespace: string, value: string): NamespaceAssignment => ({
+  namespace,
+  annotation: CILIUM,
+  values: [value],
+  format: 'single',
+});
+
+const singleCases: Case[] = [
+  {
+    name: 'a single-name annotation is set to the plain name, not a JSON array',
+    assignments: [one('apps', 'pool-a')],
+    namespaces: [ns({})],
+    patch: { [CILIUM]: 'pool-a', [OWNED]: `{"${CILIUM}":["pool-a"]}` },
+    cls: 'create',
+  },
+  {
+    name: 'a single-name annotation as wanted already → nothing',
+    assignments: [one('apps', 'pool-a')],
+    namespaces: [ns({ [CILIUM]: 'pool-a', [OWNED]: `{"${CILIUM}":["pool-a"]}` })],
+  },
+  {
+    name: 'our single name, no longer wanted, is removed though no assignment says how it is spelled',
+    assignments: [],
+    namespaces: [ns({ [CILIUM]: 'pool-a', [OWNED]: `{"${CILIUM}":["pool-a"]}` })],
+    patch: { [CILIUM]: null, [OWNED]: null },
+    cls: 'removal',
+  },
+  {
+    name: 'our single name is replaced by another pool',
+    assignments: [one('apps', 'pool-b')],
+    namespaces: [ns({ [CILIUM]: 'pool-a', [OWNED]: `{"${CILIUM}":["pool-a"]}` })],
+    patch: { [CILIUM]: 'pool-b', [OWNED]: `{"${CILIUM}":["pool-b"]}` },
+    cls: 'removal',
+  },
+];
+
+describe('planNamespaces', () => {
+  it.each(singleCases)('$name', c => {
+    const steps = planNamespaces(c.assignments, c.namespaces);
+    if (c.patch === undefined) {
+      expect(steps).toEqual([]);
+      return;
+    }
+    expect(steps.map(s => s.cls)).toEqual([c.cls]);
+    expect(steps[0]?.changes[0]?.patch).toEqual({ metadata: { annotations: c.patch } });
+  });
+
+  it.each<[string, NamespaceAssignment[], Record<string, string>]>([
+    ['two pools want one single-name annotation', [one('apps', 'pool-a'), one('apps', 'pool-b')], {}],
+    ['someone else named another pool there', [one('apps', 'pool-a')], { [CILIUM]: 'manual' }],
+  ])('%s → blocked, left alone', (_name, assignments, annotations) => {
+    const steps = planNamespaces(assignments, [ns(annotations)]);
+    expect(steps.map(s => s.changes[0]?.action)).toEqual(['blocked']);
+    expect(steps[0]?.changes[0]?.reason).toContain(`annotation ${CILIUM} holds one pool name`);
+  });
+
+  it.each(cases)('$name', c => {
+    const steps = planNamespaces(c.assignments, c.namespaces);
+    if (c.patch === undefined) {
+      expect(steps).toEqual([]);
+      return;
+    }
+    expect(steps).toHaveLength(1);
+    const [step] = steps;
+    expect(step?.cls).toBe(c.cls);
+    expect(step?.changes[0]).toMatchObject({ action: 'annotate', apiVersion: 'v1', kind: 'Namespace', name: 'apps' });
+    expect(step?.changes[0]?.patch).toEqual({ metadata: { annotations: c.patch } });
+  });
+
+  it('says what it adds and removes, with a field diff', () => {
+    const [step] = planNamespaces(
+      [assign('apps', 'pool-a')],
+      [ns({ [KEY]: '["pool-old"]', [OWNED]: `{"${KEY}":["pool-old"]}` })],
+    );
+    expect(step?.changes[0]?.reason).toBe(
+      `pools assigned in NetBox (k8s_namespaces): ${KEY} adds pool-a and removes pool-old`,
+    );
+    expect(step?.changes[0]?.diff).toEqual([
+      { path: `metadata.annotations["${KEY}"]`, from: '["pool-old"]', to: '["pool-a"]' },
+      { path: `metadata.annotations["${OWNED}"]`, from: `{"${KEY}":["pool-old"]}`, to: `{"${KEY}":["pool-a"]}` },
+    ]);
+  });
+
+  it.each<[string, ObservedNamespace[] | undefined, string]>([
+    ['missing namespace', [], 'namespace apps does not exist; cannot set cni.projectcalico.org/ipv4pools'],
+    ['namespaces not observed at all', undefined, 'namespace apps does not exist'],
+    ['unreadable annotation', [ns({ [KEY]: 'pool-a' })], `annotation ${KEY} is unreadable (`],
+  ])('%s → blocked, left alone', (_name, namespaces, reason) => {
+    const steps = planNamespaces([assign('apps', 'pool-a')], namespaces);
+    expect(steps.map(s => s.changes[0]?.action)).toEqual(['blocked']);
+    expect(steps[0]?.changes[0]?.reason).toContain(reason);
+    expect(steps[0]?.changes[0]?.blockedAction).toBe('annotate');
+  });
+
+  it('plans namespaces in name order, one change each', () => {
+    const steps = planNamespaces([assign('b', 'x'), assign('a', 'y'), assign('b', 'z')], [ns({}, 'b'), ns({}, 'a')]);
+    expect(steps.map(s => s.changes[0]?.name)).toEqual(['a', 'b']);
+  });
+});

@@ -1,0 +1,334 @@
+import { intersectRanges, subtractRanges } from '../ip/index.ts';
+import type { Allocation, PoolKindAdapter } from '../kinds/adapter.ts';
+import { objectKey } from '../model/k8s-object.ts';
+import type { K8sObject } from '../model/k8s-object.ts';
+import { CLUSTER_LABEL, SPEC_HASH_ANNOTATION } from '../model/ownership.ts';
+import type { NetBoxObjectRef, PoolKind } from '../model/intent.ts';
+import { allocationsInRemovedSpace, allocationsOfPool, countPhrase, describeRanges } from './allocations.ts';
+import { formatValue } from './diff.ts';
+import {
+  applyable,
+  compareObjects,
+  describeObject,
+  describeSources,
+  immutableChanges,
+  isPoolObject,
+  ownershipOf,
+  refKey,
+  sourcesOf,
+  specHashChanged,
+} from './objects.ts';
+import type { Comparison, ImmutableChange } from './objects.ts';
+import type { StepClass } from './policy.ts';
+import type { Change, ChangeAction, DesiredObject, GuardName } from './types.ts';
+
+/**
+ * The outcome for one object, before policies and guards: a step is what policies allow or refuse as a whole
+ * (a drain and its "blocked" note travel together).
+ */
+export interface Step {
+  cls: StepClass;
+  /** What the step is ultimately for; becomes `blockedAction` when a policy or guard refuses it. */
+  intent: ChangeAction;
+  subject: string;
+  changes: Change[];
+  /** Counts toward the delete budget: it removes or drains an object this cycle. */
+  budgeted: boolean;
+  /** Why it is planned; quoted when a policy or guard refuses it. */
+  why: string;
+  /** Set on notes that a guard of the plan produced, for the guard summary. */
+  guard?: GuardName;
+  /** Orphans only: a companion's delete waits while a pool with the same NetBox sources stays. */
+  orphan?: { poolKind: PoolKind; primary: boolean; sources: string[] };
+}
+
+export interface StepContext {
+  cluster: string;
+  allocations: readonly Allocation[];
+  /** `prefix/12` keys of NetBox objects with error issues this cycle. */
+  invalidSources: ReadonlySet<string>;
+  /** `poolKey`s of pools whose render failed this cycle. */
+  heldPools: ReadonlySet<string>;
+  /** `objectKey`s of Kubernetes objects named by error issues. */
+  heldObjects: ReadonlySet<string>;
+}
+
+export function poolKey(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}/${namespace ?? ''}/${name}`;
+}
+
+export function changeFor(
+  action: ChangeAction,
+  poolKind: PoolKind,
+  obj: K8sObject,
+  sources: readonly NetBoxObjectRef[],
+  reason: string,
+): Change {
+  const c: Change = {
+    action,
+    poolKind,
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    name: obj.metadata.name,
+    reason,
+    sources: [...sources],
+  };
+  if (obj.metadata.namespace !== undefined) c.namespace = obj.metadata.namespace;
+  return c;
+}
+
+/** `projectcalico.org/v3 IPPool pods-a`; `calico pool pods-a` for a pool that did not render; else the name. */
+export function subjectOf(c: Change): string {
+  const ns = c.namespace === undefined ? '' : `${c.namespace}/`;
+  if (c.apiVersion !== undefined && c.kind !== undefined) return `${c.apiVersion} ${c.kind} ${ns}${c.name}`;
+  if (c.poolKind !== undefined) return `${c.poolKind} pool ${ns}${c.name}`;
+  return c.name;
+}
+
+export function noteStep(change: Change, intent: ChangeAction, guard?: GuardName): Step {
+  const step: Step = {
+    cls: 'note',
+    intent,
+    subject: subjectOf(change),
+    changes: [change],
+    budgeted: false,
+    why: change.reason,
+  };
+  if (guard !== undefined) step.guard = guard;
+  return step;
+}
+
+function blockedNote(
+  poolKind: PoolKind,
+  obj: K8sObject,
+  sources: readonly NetBoxObjectRef[],
+  reason: string,
+  intent: ChangeAction,
+): Change {
+  const c = changeFor('blocked', poolKind, obj, sources, reason);
+  c.blockedAction = intent;
+  return c;
+}
+
+function short(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : formatValue(v);
+}
+
+const SHOWN_PATHS = 3;
+
+function listPaths(c: Comparison): string {
+  const paths = c.diff.map(d => d.path).filter(p => !p.includes(SPEC_HASH_ANNOTATION));
+  if (paths.length === 0) return 'spec hash';
+  const head = paths.slice(0, SHOWN_PATHS).join(', ');
+  return paths.length > SHOWN_PATHS ? `${head} and ${paths.length - SHOWN_PATHS} more` : head;
+}
+
+/**
+ * Whether a pool whose render failed holds this object. Kinds that split a pool into one object per CIDR name
+ * them `<pool>-<cidr>`, so a held pool holds every object named with its prefix too: holding too much only
+ * delays a change by a cycle, holding too little could delete a pool because of bad input.
+ */
+function heldByPool(held: ReadonlySet<string>, kind: PoolKind, o: K8sObject): boolean {
+  const name = o.metadata.name;
+  for (let cut = name.length; cut > 0; cut = name.lastIndexOf('-', cut - 1)) {
+    if (held.has(poolKey(kind, o.metadata.namespace, name.slice(0, cut)))) return true;
+  }
+  return false;
+}
+
+/** Why an observed object must stay as it is this cycle, if it must. */
+export function heldReason(ctx: StepContext, kind: PoolKind, o: K8sObject): string | undefined {
+  const bad = sourcesOf(o).filter(r => ctx.invalidSources.has(refKey(r)));
+  if (bad.length > 0)
+    return `its NetBox source ${bad.map(refKey).join(', ')} is invalid this cycle (see the invalid entry)`;
+  if (heldByPool(ctx.heldPools, kind, o)) {
+    return 'its pool could not be rendered this cycle (see the invalid entry)';
+  }
+  if (ctx.heldObjects.has(objectKey(o))) return 'an error was reported for it this cycle (see the invalid entry)';
+  return undefined;
+}
+
+/** Drain `o` if the kind can and it is not drained yet; either way a `blocked` note carries the count. */
+function drainOrBlock(
+  adapter: PoolKindAdapter,
+  o: K8sObject,
+  sources: readonly NetBoxObjectRef[],
+  held: number,
+  blockedText: string,
+  intent: ChangeAction,
+  drainWhy: string,
+): Step {
+  const changes: Change[] = [];
+  const drained = adapter.drain(o);
+  let tail: string;
+  if (drained === null) {
+    tail = `${adapter.kind} pools cannot be drained, move the workloads off`;
+  } else {
+    const cmp = compareObjects(adapter, drained, o);
+    if (cmp.diff.length === 0) {
+      tail = 'already drained';
+    } else {
+      const drain = changeFor(
+        'drain',
+        adapter.kind,
+        o,
+        sources,
+        `${drainWhy}; no new allocations while ${countPhrase(held)} remain`,
+      );
+      drain.desired = applyable(drained);
+      drain.observed = o;
+      drain.diff = cmp.diff;
+      drain.allocations = held;
+      changes.push(drain);
+      tail = 'drained instead';
+    }
+  }
+  const retry = intent === 'replace' ? 'replace is retried each cycle' : 'delete is retried each cycle';
+  const blocked = blockedNote(adapter.kind, o, sources, `${blockedText} — ${tail}; ${retry}`, intent);
+  blocked.allocations = held;
+  blocked.observed = o;
+  changes.push(blocked);
+  const draining = changes.length > 1;
+  return {
+    cls: draining ? 'removal' : 'note',
+    intent,
+    subject: describeObject(o),
+    changes,
+    budgeted: draining,
+    why: draining ? `${drainWhy}; ${blocked.reason}` : blocked.reason,
+    guard: 'live-allocations',
+  };
+}
+
+function replaceStep(
+  ctx: StepContext,
+  adapter: PoolKindAdapter,
+  d: DesiredObject,
+  o: K8sObject,
+  cmp: Comparison,
+  imm: readonly ImmutableChange[],
+): Step {
+  const what = imm.map(i => `${i.path} ${short(i.from)} → ${short(i.to)}`).join('; ');
+  if (d.primary) {
+    const ranges = adapter.coveredRanges(o);
+    const held = allocationsOfPool(ctx.allocations, adapter.kind, o, ranges).length;
+    if (held > 0) {
+      const text = `${what} cannot change in place; blocked: ${countPhrase(held)} in ${describeRanges(ranges)}`;
+      return drainOrBlock(adapter, o, d.sources, held, text, 'replace', `${what} needs a replacement`);
+    }
+  }
+  const why = `${what} cannot change in place: replace`;
+  const c = changeFor('replace', adapter.kind, d.object, d.sources, why);
+  c.desired = d.object;
+  c.observed = o;
+  c.diff = cmp.diff;
+  return { cls: 'removal', intent: 'replace', subject: describeObject(o), changes: [c], budgeted: true, why };
+}
+
+/** A desired object and its observed counterpart (if any) → at most one step. */
+export function planDesired(
+  ctx: StepContext,
+  adapter: PoolKindAdapter,
+  d: DesiredObject,
+  o: K8sObject | undefined,
+): Step | undefined {
+  const subject = describeObject(d.object);
+  if (o === undefined) {
+    const why = d.primary
+      ? `${describeSources(d.sources)} ${d.sources.length > 1 ? 'are' : 'is'} new`
+      : `${describeSources(d.sources)} needs this ${d.object.kind}`;
+    const c = changeFor('create', adapter.kind, d.object, d.sources, why);
+    c.desired = d.object;
+    return { cls: 'create', intent: 'create', subject, changes: [c], budgeted: false, why };
+  }
+  const owner = ownershipOf(o, ctx.cluster);
+  if (owner !== 'ours') {
+    const whose =
+      owner === 'unmanaged'
+        ? 'is not managed by netbox-ippool-sync'
+        : `is managed by netbox-ippool-sync for cluster "${o.metadata.labels?.[CLUSTER_LABEL] ?? ''}", not "${ctx.cluster}"`;
+    const c = changeFor(
+      'unmanaged',
+      adapter.kind,
+      d.object,
+      d.sources,
+      `exists but ${whose}; adopt it explicitly or rename the NetBox pool`,
+    );
+    c.desired = d.object;
+    c.observed = o;
+    return noteStep(c, 'create');
+  }
+  if (o.metadata.deletionTimestamp !== undefined) {
+    const reason = `is being deleted (since ${o.metadata.deletionTimestamp}); it is created again once it is gone`;
+    return noteStep(blockedNote(adapter.kind, d.object, d.sources, reason, 'create'), 'create');
+  }
+  const cmp = compareObjects(adapter, d.object, o);
+  if (cmp.diff.length === 0) return undefined;
+  const held = heldReason(ctx, adapter.kind, o);
+  if (held !== undefined) {
+    const c = blockedNote(adapter.kind, o, sourcesOf(o), `kept as is: ${held}; not updated`, 'update');
+    c.diff = cmp.diff;
+    return noteStep(c, 'update', 'invalid-source');
+  }
+  const imm = immutableChanges(adapter, o, cmp, d.object);
+  if (imm.length > 0) return replaceStep(ctx, adapter, d, o, cmp, imm);
+  if (d.primary) {
+    const removed = subtractRanges(adapter.coveredRanges(o), adapter.coveredRanges(d.object));
+    const hit = allocationsInRemovedSpace(ctx.allocations, adapter.kind, o, removed);
+    if (hit.length > 0) {
+      const where = describeRanges(
+        intersectRanges(
+          hit.map(a => a.range),
+          removed,
+        ),
+      );
+      const reason =
+        `blocked: ${countPhrase(hit.length)} in ${where}; the update would take ` +
+        `${describeRanges(removed)} out of the pool — not applied, retried each cycle`;
+      const c = blockedNote(adapter.kind, d.object, d.sources, reason, 'update');
+      Object.assign(c, { desired: d.object, observed: o, diff: cmp.diff, allocations: hit.length });
+      return noteStep(c, 'update', 'live-allocations');
+    }
+  }
+  const why = specHashChanged(d.object, o)
+    ? `${describeSources(d.sources)} changed: ${listPaths(cmp)}`
+    : `drifted from ${describeSources(d.sources)} (edited in the cluster?): ${listPaths(cmp)}`;
+  const c = changeFor('update', adapter.kind, d.object, d.sources, why);
+  Object.assign(c, { desired: d.object, observed: o, diff: cmp.diff });
+  return { cls: 'update', intent: 'update', subject, changes: [c], budgeted: false, why };
+}
+
+/** An observed object of ours that nothing desired matches → delete, drain, or keep. */
+export function planOrphan(ctx: StepContext, adapter: PoolKindAdapter, o: K8sObject): Step | undefined {
+  if (o.metadata.deletionTimestamp !== undefined) return undefined;
+  const sources = sourcesOf(o);
+  const primary = isPoolObject(adapter, o);
+  const orphan = { poolKind: adapter.kind, primary, sources: sources.map(refKey) };
+  const held = heldReason(ctx, adapter.kind, o);
+  if (held !== undefined) {
+    const c = blockedNote(adapter.kind, o, sources, `kept: ${held}; not deleted`, 'delete');
+    c.observed = o;
+    return { ...noteStep(c, 'delete', 'invalid-source'), orphan };
+  }
+  const from = sources.length > 0 ? ` (it came from ${sources.map(refKey).join(', ')})` : '';
+  const gone = `no NetBox object selects it any more${from}`;
+  if (primary) {
+    const ranges = adapter.coveredRanges(o);
+    const n = allocationsOfPool(ctx.allocations, adapter.kind, o, ranges).length;
+    if (n > 0) {
+      const text = `blocked: ${countPhrase(n)} in ${describeRanges(ranges)}`;
+      return { ...drainOrBlock(adapter, o, sources, n, text, 'delete', gone), orphan };
+    }
+  }
+  const c = changeFor('delete', adapter.kind, o, sources, gone);
+  c.observed = o;
+  return {
+    cls: 'removal',
+    intent: 'delete',
+    subject: describeObject(o),
+    changes: [c],
+    budgeted: true,
+    why: gone,
+    orphan,
+  };
+}
