@@ -1,7 +1,9 @@
 import type { Config } from './config/config.ts';
 import { validateKindDefaults } from './config/config.ts';
 import type { KubeClient } from './k8s/client.ts';
-import type { Allocation, ObservedObjects, PoolKindAdapter } from './kinds/adapter.ts';
+import type { PoolKindAdapter } from './kinds/adapter.ts';
+import type { ObservedObjects } from './model/k8s-object.ts';
+import type { Allocation } from './model/allocation.ts';
 import type { K8sObject } from './model/k8s-object.ts';
 import { observedKey } from './kinds/resources.ts';
 import { observe } from './k8s/observe.ts';
@@ -19,7 +21,7 @@ import type { ApplyReport } from './k8s/apply.ts';
 import { calculatePlan } from './plan/plan.ts';
 import { renderIntents } from './kinds/render.ts';
 import type { Rendered } from './kinds/render.ts';
-import type { Plan, SourceHealth } from './plan/types.ts';
+import type { Plan, SourceHealth } from './model/plan.ts';
 
 /**
  * One sync cycle, the pipeline in order:

@@ -174,7 +174,7 @@ describe('loadConfig', () => {
   });
 
   it('reads the shipped example without issues', async () => {
-    const r = await loadConfig(new URL('../config/example.yaml', import.meta.url).pathname, {});
+    const r = await loadConfig(new URL('../../config/example.yaml', import.meta.url).pathname, {});
     const c = config(r);
     expect(c.cluster).toBe('lab');
     expect(Object.keys(c.kinds).sort()).toEqual(['calico', 'metallb', 'nv-ipam', 'whereabouts']);

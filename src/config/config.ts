@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { POOL_KINDS } from '../model/intent.ts';
+import { defaultRoleKinds, POOL_KINDS } from '../kinds/registry.ts';
 import type { PoolKind } from '../model/intent.ts';
 import type { Issue } from '../model/issue.ts';
 import type { TokenSource } from '../netbox/client/index.ts';
@@ -72,13 +72,6 @@ const customFieldsSchema = z.strictObject({
   options: cfName.default('k8s_options'),
 });
 
-const DEFAULT_ROLES: Record<string, PoolKind> = {
-  'k8s-pod': 'calico',
-  'k8s-secondary': 'whereabouts',
-  'k8s-rdma': 'nv-ipam',
-  'k8s-loadbalancer': 'metallb',
-};
-
 const selectionSchema = z.strictObject({
   clusterTag: slug.optional(),
   managedTag: slug.default('k8s-ippool-sync'),
@@ -89,7 +82,7 @@ const selectionSchema = z.strictObject({
   roles: z
     .record(slug, poolKind)
     .refine(r => Object.keys(r).length > 0, { error: 'expected at least one role → pool kind mapping' })
-    .default({ ...DEFAULT_ROLES }),
+    .default(() => defaultRoleKinds()),
   customFields: customFieldsSchema.prefault({}),
 });
 

@@ -8,8 +8,8 @@ import { isManaged, MANAGED_BY_LABEL } from '../model/ownership.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import { foreignRemovals, removalPatch } from './foreign-fields.ts';
-import type { Change, Plan } from '../plan/types.ts';
-import { APPLIED_ACTIONS } from '../plan/types.ts';
+import type { Change, Plan } from '../model/plan.ts';
+import { APPLIED_ACTIONS } from '../model/plan.ts';
 
 /**
  * Apply: carry out a plan's changes in the plan's order (creates and replacement creates first, drains before

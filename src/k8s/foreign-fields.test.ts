@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { K8sObject } from '../model/k8s-object.ts';
-import type { FieldDiff } from '../plan/diff.ts';
+import type { FieldDiff } from '../model/plan.ts';
 import { foreignRemovals, removalPatch } from './foreign-fields.ts';
 
 const ours = (fields: Record<string, unknown>) => ({

@@ -1,7 +1,7 @@
 import type { K8sObject } from '../model/k8s-object.ts';
 import { FIELD_MANAGER } from '../model/ownership.ts';
 import { formatPath } from '../plan/diff.ts';
-import type { FieldDiff } from '../plan/diff.ts';
+import type { FieldDiff } from '../model/plan.ts';
 
 /**
  * Fields someone else added to a pool of ours, which an update must remove. Server-side apply removes only fields

@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import type { IpRange } from '../ip/index.ts';
+import type { Allocation } from '../model/allocation.ts';
+import type { NamespaceAssignment } from '../model/desired.ts';
 import type { Issue } from '../model/issue.ts';
 import type { PoolIntent, PoolKind } from '../model/intent.ts';
-import type { K8sObject, ResourceType } from '../model/k8s-object.ts';
+import type { K8sObject, ObservedObjects, ResourceType } from '../model/k8s-object.ts';
 
 /**
  * One adapter per pool kind, behind this interface: a new pool kind is one new file implementing it plus tests.
@@ -16,16 +18,6 @@ export interface RenderContext {
   defaults: Record<string, unknown>;
 }
 
-/** An annotation value the pool wants on a namespace (`k8s_namespaces`); merged across pools before apply. */
-export interface NamespaceAssignment {
-  namespace: string;
-  annotation: string;
-  /** Pool names (or CIDRs) to list in the annotation's JSON array. */
-  values: string[];
-  /** `single`: the annotation holds one plain name, not a JSON array (Cilium's `ipam.cilium.io/ip-pool`). */
-  format?: 'json-array' | 'single';
-}
-
 export interface RenderResult {
   /** Objects we own, ownership labels and annotations included; empty when the intent is invalid. */
   objects: K8sObject[];
@@ -34,24 +26,16 @@ export interface RenderResult {
   issues: Issue[];
 }
 
-/** Who holds a live address (or block) in the cluster. */
-export interface Allocation {
-  range: IpRange;
-  owner: { kind: 'Pod' | 'Service' | 'Node' | 'Other'; name: string; namespace?: string };
-  /** The pool object it was allocated from, when the source says so or containment shows it. */
-  pool?: { kind: PoolKind; name: string; namespace?: string };
-  node?: string;
-  /** Interface name for pod secondary networks (`net1`). */
-  interface?: string;
-  /** Where it was read: `whereabouts IPPool kube-system/10.20.0.0-24 spec.allocations`. */
-  via: string;
-}
-
-/** Everything observed in the cluster, grouped by `apiVersion/kind`. */
-export type ObservedObjects = ReadonlyMap<string, readonly K8sObject[]>;
-
 export interface PoolKindAdapter {
   readonly kind: PoolKind;
+  /** Human name: NetBox's choice label for `k8s_pool_kind`, docs. */
+  readonly label: string;
+  /** Namespace of pools of this kind when neither NetBox nor config names one; absent: cluster-scoped kind. */
+  readonly defaultNamespace?: string;
+  /** The spec carries the subnet itself (mask, gateway): an IP range whose subnet NetBox does not know is an error. */
+  readonly needsSubnet: boolean;
+  /** NetBox role that maps to this kind when config does not say otherwise (`k8s-pod` → calico). */
+  readonly defaultRole?: string;
   /** Resource types written for this kind; the first is the pool object the plan diffs and drains. */
   readonly owns: readonly ResourceType[];
   /** Resource types only read (allocation sources, plugin-made pools). */

@@ -153,7 +153,7 @@ const cases: kit.RenderCase[] = [
   {
     name: 'Calico-native selector, assignmentMode and namespaceSelector on a release that has them',
     intent: kit.poolIntent('calico', [kit.prefixBlock(12, '10.95.0.0/24')], {
-      nodeSelector: { syntax: 'calico', raw: "rack == 'r1' || all()" },
+      nodeSelector: { syntax: 'calico-expression', raw: "rack == 'r1' || all()" },
       options: { assignmentMode: 'Manual', namespaceSelector: "tenant == 'a'", allowedUses: ['Workload'] },
     }),
     defaults: { calicoVersion: '3.31' },
@@ -260,7 +260,7 @@ describe('calico invalid input: rejected before the cluster sees it', () => {
       name: 'LoadBalancer with a node selector',
       intent: kit.poolIntent('calico', [v4], {
         options: { allowedUses: ['LoadBalancer'], vxlanMode: 'Never' },
-        nodeSelector: { syntax: 'calico', raw: 'has(lb)' },
+        nodeSelector: { syntax: 'calico-expression', raw: 'has(lb)' },
       }),
       error: [
         pool,
@@ -287,7 +287,7 @@ describe('calico invalid input: rejected before the cluster sees it', () => {
     },
     {
       name: 'global() selector',
-      intent: kit.poolIntent('calico', [v4], { nodeSelector: { syntax: 'calico', raw: 'global()' } }),
+      intent: kit.poolIntent('calico', [v4], { nodeSelector: { syntax: 'calico-expression', raw: 'global()' } }),
       error: [pool, 'custom_fields.k8s_node_selector', 'global() is not valid in an IPPool nodeSelector'],
     },
     {

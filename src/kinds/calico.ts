@@ -2,7 +2,8 @@ import { z } from 'zod';
 import * as ip from '../ip/index.ts';
 import type { Cidr, Family, IpRange } from '../ip/index.ts';
 import type { PoolBlock, PoolIntent } from '../model/intent.ts';
-import type { NamespaceAssignment, PoolKindAdapter } from './adapter.ts';
+import type { PoolKindAdapter } from './adapter.ts';
+import type { NamespaceAssignment } from '../model/desired.ts';
 import {
   blockRanges,
   compareCidrs,
@@ -19,9 +20,10 @@ import { familySize, FIELDS, netboxSubject, settingField, poolSubject } from './
 import type { Issues } from './kit/issues.ts';
 import * as read from './kit/observed.ts';
 import { RESOURCES } from './resources.ts';
-import { calicoAllocations, coveredCidr } from './calico-observed.ts';
+import { calicoAllocations, coveredCidr } from './calico-allocations.ts';
 import { calicoSelector } from './kit/selectors.ts';
 
+const KIND = 'calico';
 /**
  * Calico: one projectcalico.org/v3 IPPool per CIDR (a pool with several blocks renders one IPPool per block, named
  * `<pool>-<cidr>`), plus one IPReservation for NetBox-held addresses and for the parts of block-aligned CIDRs that
@@ -188,7 +190,7 @@ function poolSpec(cidr: Cidr, blockSize: number, s: CalicoSettings, selector: st
 
 function build({ intent, settings, issues }: BuildInput<CalicoSettings>): BuildOutput {
   const selector =
-    intent.nodeSelector?.syntax === 'calico'
+    intent.nodeSelector?.syntax === 'calico-expression'
       ? intent.nodeSelector.raw
       : calicoSelector(intent.nodeSelector?.requirements ?? []);
   checkSettings(intent, settings, selector, issues);
@@ -238,7 +240,9 @@ function normalisePool(spec: Spec): Spec {
 }
 
 export const calicoAdapter: PoolKindAdapter = defineAdapter({
-  kind: 'calico',
+  kind: KIND,
+  label: 'Calico',
+  defaultRole: 'k8s-pod',
   settings: calicoSettings,
   drainNote: 'Calico IPPools drain by disabled: true',
   owns: [

@@ -11,6 +11,7 @@ import { RESOURCES } from './resources.ts';
 import { labelSelector, labelSelectorSchema } from './kit/selectors.ts';
 import { serviceAddresses, serviceVia } from './kit/services.ts';
 
+const KIND = 'cilium-lb';
 /**
  * Cilium LB-IPAM: one CiliumLoadBalancerIPPool (cilium.io/v2) whose blocks are the pool's ranges split around
  * NetBox-held addresses (a `cidr` where a piece is exactly one, else `start`/`stop`). k8s_namespaces become a
@@ -67,7 +68,8 @@ function coveredBlocks(spec: Spec): IpRange[] {
 }
 
 export const ciliumLbAdapter: PoolKindAdapter = defineAdapter({
-  kind: 'cilium-lb',
+  kind: KIND,
+  label: 'Cilium LB IPAM',
   settings: ciliumLbSettings,
   drainNote: 'Cilium LB pools drain by disabled: true',
   owns: [
@@ -84,13 +86,13 @@ export const ciliumLbAdapter: PoolKindAdapter = defineAdapter({
   allocations: observed => {
     // No annotation names the pool: containment in the observed pools is the only link (crds.md §5.1).
     const pools = new read.PoolIndex(
-      'cilium-lb',
+      KIND,
       read.listObserved(observed, RESOURCES.ciliumLbPool, RESOURCES.ciliumLbPoolV2alpha1),
       coveredBlocks,
     );
     return serviceAddresses(observed).flatMap(s => {
       const pool = pools.find(s.address);
-      const via = serviceVia('cilium-lb', s, ' (pool by containment)');
+      const via = serviceVia(KIND, s, ' (pool by containment)');
       return pool === undefined ? [] : [read.allocationOf(ip.rangeOfAddress(s.address), s.owner, via, { pool })];
     });
   },

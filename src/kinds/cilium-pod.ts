@@ -19,6 +19,7 @@ import * as read from './kit/observed.ts';
 import { RESOURCES } from './resources.ts';
 import { labelSelectorSchema } from './kit/selectors.ts';
 
+const KIND = 'cilium-pod';
 /**
  * Cilium multi-pool IPAM: one CiliumPodIPPool (cilium.io/v2alpha1) with `ipv4`/`ipv6` CIDR lists and the per-node
  * mask size. It cannot exclude single addresses, so NetBox-held ones become conflicts (still rendered), and an IP
@@ -105,7 +106,8 @@ function coveredCidrs(spec: Spec): IpRange[] {
 const FAMILIES: readonly Family[] = [4, 6];
 
 export const ciliumPodAdapter: PoolKindAdapter = defineAdapter({
-  kind: 'cilium-pod',
+  kind: KIND,
+  label: 'Cilium pod IP pool',
   settings: ciliumPodSettings,
   drainNote: 'CiliumPodIPPool has no disabled flag; pods matching it keep getting addresses',
   owns: [
@@ -124,7 +126,7 @@ export const ciliumPodAdapter: PoolKindAdapter = defineAdapter({
         const name = read.asString(read.at(entry, 'pool'));
         if (name === undefined) return [];
         const via = `cilium-pod CiliumNode ${node.metadata.name} spec.ipam.pools.allocated`;
-        const extras = { node: node.metadata.name, pool: { kind: 'cilium-pod' as const, name } };
+        const extras = { node: node.metadata.name, pool: { kind: KIND, name } };
         return read.asArray(read.at(entry, 'cidrs')).flatMap(cidr => {
           const range = read.cidrRangeFrom(cidr);
           return range === undefined ? [] : [read.allocationOf(range, read.ownerOf('Node', node), via, extras)];
@@ -132,7 +134,7 @@ export const ciliumPodAdapter: PoolKindAdapter = defineAdapter({
       }),
     );
     const pools = new read.PoolIndex(
-      'cilium-pod',
+      KIND,
       read.listObserved(observed, RESOURCES.ciliumPodPool, RESOURCES.ciliumPodPoolV2),
       coveredCidrs,
     );

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { cidrRange, formatRange, mergeRanges, subtractRanges } from '../ip/index.ts';
 import type { IpRange } from '../ip/index.ts';
-import { POOL_KINDS } from '../model/intent.ts';
+import { POOL_KINDS } from './registry.ts';
 import type { PoolBlock, PoolIntent } from '../model/intent.ts';
 import { apiVersionOf } from '../model/k8s-object.ts';
 import type { K8sObject } from '../model/k8s-object.ts';
-import type { ObservedObjects, PoolKindAdapter } from './adapter.ts';
+import type { PoolKindAdapter } from './adapter.ts';
+import type { ObservedObjects } from '../model/k8s-object.ts';
 import { ADAPTERS, adapterFor } from './registry.ts';
 import * as kit from '../../test/support/kind-fixtures.ts';
 

@@ -183,7 +183,7 @@ describe('metallb invalid input', () => {
     {
       name: 'a Calico selector expression',
       intent: kit.poolIntent('metallb', [kit.prefixBlock(1, '10.100.0.0/28')], {
-        nodeSelector: { syntax: 'calico', raw: "zone == 'a'" },
+        nodeSelector: { syntax: 'calico-expression', raw: "zone == 'a'" },
       }),
       error: {
         subject: 'metallb pool pool-a',

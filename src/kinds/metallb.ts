@@ -10,6 +10,8 @@ import { RESOURCES } from './resources.ts';
 import { labelRequirements, labelSelector, labelSelectorSchema } from './kit/selectors.ts';
 import { serviceAddresses, serviceVia } from './kit/services.ts';
 
+const KIND = 'metallb';
+const DEFAULT_NAMESPACE = 'metallb-system';
 /**
  * MetalLB: one IPAddressPool (metallb.io/v1beta1, in MetalLB's own namespace) whose `addresses` are the pool's
  * blocks split around NetBox-held addresses, plus optionally the L2Advertisement or BGPAdvertisement that
@@ -17,7 +19,7 @@ import { serviceAddresses, serviceVia } from './kit/services.ts';
  */
 
 export const metallbSettings = z.strictObject({
-  namespace: z.string().min(1).default('metallb-system'),
+  namespace: z.string().min(1).default(DEFAULT_NAMESPACE),
   autoAssign: z.boolean().default(true),
   avoidBuggyIPs: z.boolean().default(false),
   advertisement: z.enum(['l2', 'bgp', 'none']).default('l2'),
@@ -91,7 +93,10 @@ function coveredAddresses(spec: Spec) {
 }
 
 export const metallbAdapter: PoolKindAdapter = defineAdapter({
-  kind: 'metallb',
+  kind: KIND,
+  label: 'MetalLB',
+  defaultNamespace: DEFAULT_NAMESPACE,
+  defaultRole: 'k8s-loadbalancer',
   settings: metallbSettings,
   drainNote: 'MetalLB drains by autoAssign: false',
   owns: [
@@ -111,7 +116,7 @@ export const metallbAdapter: PoolKindAdapter = defineAdapter({
   build,
   allocations: observed => {
     const pools = read.listObserved(observed, RESOURCES.metallbIpAddressPool);
-    const byAddress = new read.PoolIndex('metallb', pools, coveredAddresses);
+    const byAddress = new read.PoolIndex(KIND, pools, coveredAddresses);
     return serviceAddresses(observed).flatMap(s => {
       const annotations = s.service.metadata.annotations ?? {};
       const key = POOL_ANNOTATIONS.find(k => read.asString(annotations[k]) !== undefined);
@@ -122,17 +127,12 @@ export const metallbAdapter: PoolKindAdapter = defineAdapter({
         // load-balancer class is not MetalLB's.
         if (read.asString(read.at(s.service.spec, 'loadBalancerClass')) !== undefined) return [];
         const pool = byAddress.find(s.address);
-        const via = serviceVia('metallb', s, ' (no pool annotation; pool by containment)');
+        const via = serviceVia(KIND, s, ' (no pool annotation; pool by containment)');
         return pool === undefined ? [] : [read.allocationOf(ip.rangeOfAddress(s.address), s.owner, via, { pool })];
       }
       const named = pools.filter(p => p.metadata.name === name);
-      const pool =
-        named.length === 1 && named[0] !== undefined
-          ? read.poolRef('metallb', named[0])
-          : { kind: 'metallb' as const, name };
-      return [
-        read.allocationOf(ip.rangeOfAddress(s.address), s.owner, serviceVia('metallb', s, ` (${key})`), { pool }),
-      ];
+      const pool = named.length === 1 && named[0] !== undefined ? read.poolRef(KIND, named[0]) : { kind: KIND, name };
+      return [read.allocationOf(ip.rangeOfAddress(s.address), s.owner, serviceVia(KIND, s, ` (${key})`), { pool })];
     });
   },
 });

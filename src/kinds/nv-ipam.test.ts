@@ -239,7 +239,7 @@ describe('nv-ipam invalid input (what the optional webhook would reject)', () =>
     },
     {
       name: 'a Calico selector expression',
-      intent: kit.poolIntent('nv-ipam', [prefix()], { nodeSelector: { syntax: 'calico', raw: 'has(gpu)' } }),
+      intent: kit.poolIntent('nv-ipam', [prefix()], { nodeSelector: { syntax: 'calico-expression', raw: 'has(gpu)' } }),
       error: {
         subject: 'nv-ipam pool pool-a',
         field: 'custom_fields.k8s_node_selector',

@@ -14,6 +14,8 @@ import { RESOURCES } from './resources.ts';
 import { labelRequirements, nodeSelector } from './kit/selectors.ts';
 import { cidrText } from './kit/settings.ts';
 
+const KIND = 'nv-ipam';
+const DEFAULT_NAMESPACE = 'kube-system';
 /**
  * NVIDIA NV-IPAM: one IPPool (nv-ipam.nvidia.com/v1alpha1) per subnet, cut by the controller into per-node blocks
  * of perNodeBlockSize. IP ranges render as their parent subnet with the complement excluded. Validated here as the
@@ -25,7 +27,7 @@ const perNodeExclusion = z
   .refine(e => e.endIndex >= e.startIndex, { message: 'endIndex must be greater than or equal to startIndex' });
 
 export const nvIpamSettings = z.strictObject({
-  namespace: z.string().min(1).default('kube-system'),
+  namespace: z.string().min(1).default(DEFAULT_NAMESPACE),
   perNodeBlockSize: z.number().int().default(32),
   defaultGateway: z.boolean().optional(),
   routes: z.array(z.strictObject({ dst: cidrText })).optional(),
@@ -146,7 +148,11 @@ function coveredSubnet(spec: Spec): IpRange[] {
 }
 
 export const nvIpamAdapter: PoolKindAdapter = defineAdapter({
-  kind: 'nv-ipam',
+  kind: KIND,
+  label: 'NVIDIA IPAM',
+  defaultNamespace: DEFAULT_NAMESPACE,
+  needsSubnet: true,
+  defaultRole: 'k8s-rdma',
   settings: nvIpamSettings,
   drainNote: 'an NV-IPAM IPPool has no disabled flag; nodes keep their blocks and pods keep getting addresses',
   owns: [
@@ -167,12 +173,10 @@ export const nvIpamAdapter: PoolKindAdapter = defineAdapter({
         const node = read.asString(read.at(entry, 'nodeName'));
         if (range === undefined || node === undefined) return [];
         const via = `nv-ipam IPPool ${read.displayName(pool)} status.allocations`;
-        return [
-          read.allocationOf(range, { kind: 'Node', name: node }, via, { node, pool: read.poolRef('nv-ipam', pool) }),
-        ];
+        return [read.allocationOf(range, { kind: 'Node', name: node }, via, { node, pool: read.poolRef(KIND, pool) })];
       }),
     );
-    const index = new read.PoolIndex('nv-ipam', pools, coveredSubnet);
+    const index = new read.PoolIndex(KIND, pools, coveredSubnet);
     // Pod IPs are only on the nodes' disks; the Multus network-status annotation is the API-visible copy.
     const podAddresses = read.listObserved(observed, RESOURCES.pod).flatMap(pod =>
       read.asArray(read.parseJson(pod.metadata.annotations?.[NETWORK_STATUS])).flatMap(network =>

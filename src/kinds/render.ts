@@ -1,8 +1,9 @@
-import type { NamespaceAssignment, PoolKindAdapter } from './adapter.ts';
+import type { PoolKindAdapter } from './adapter.ts';
+import type { NamespaceAssignment } from '../model/desired.ts';
 import type { PoolIntent, PoolKind } from '../model/intent.ts';
 import type { Issue } from '../model/issue.ts';
 import { apiVersionOf } from '../model/k8s-object.ts';
-import type { DesiredObject } from '../plan/types.ts';
+import type { DesiredObject } from '../model/desired.ts';
 
 /**
  * Render: each intent through its kind's adapter. An adapter that rejects an intent reports error issues and

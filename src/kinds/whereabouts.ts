@@ -2,7 +2,9 @@ import { z } from 'zod';
 import * as ip from '../ip/index.ts';
 import type { Cidr, IpAddress, IpRange } from '../ip/index.ts';
 import type { PoolBlock, PoolIntent } from '../model/intent.ts';
-import type { Allocation, ObservedObjects, PoolKindAdapter } from './adapter.ts';
+import type { PoolKindAdapter } from './adapter.ts';
+import type { ObservedObjects } from '../model/k8s-object.ts';
+import type { Allocation } from '../model/allocation.ts';
 import {
   blockRanges,
   familiesOf,
@@ -21,6 +23,8 @@ import type { PoolRef } from './kit/observed.ts';
 import { RESOURCES } from './resources.ts';
 import { addressText, cidrText } from './kit/settings.ts';
 
+const KIND = 'whereabouts';
+const DEFAULT_NAMESPACE = 'default';
 /**
  * Whereabouts: we own the NetworkAttachmentDefinition (k8s.cni.cncf.io/v1) whose CNI config carries the IPAM
  * settings; the plugin creates its IPPool on first use and we only read it. A pod gets one address from every
@@ -40,7 +44,7 @@ const template = z
   .transform(t => (t.type === 'macvlan' && t.mode === undefined ? { ...t, mode: 'bridge' } : t));
 
 export const whereaboutsSettings = z.strictObject({
-  namespace: z.string().min(1).default('default'),
+  namespace: z.string().min(1).default(DEFAULT_NAMESPACE),
   cniVersion: z.enum(['0.3.1', '0.4.0', '1.0.0', '1.1.0']).default('1.0.0'),
   template: template.prefault({}),
   excludeNetworkAndBroadcast: z.boolean().default(true),
@@ -197,7 +201,7 @@ function networksOf(observed: ObservedObjects): WhereaboutsNetwork[] {
     if (ipam === undefined) return [];
     return [
       {
-        pool: read.poolRef('whereabouts', nad),
+        pool: read.poolRef(KIND, nad),
         networkName: read.asString(ipam.network_name) ?? '',
         ranges: coveredConfig(read.specOf(nad)),
       },
@@ -287,7 +291,11 @@ function allocations(observed: ObservedObjects): Allocation[] {
 }
 
 export const whereaboutsAdapter: PoolKindAdapter = defineAdapter({
-  kind: 'whereabouts',
+  kind: KIND,
+  label: 'Whereabouts',
+  defaultNamespace: DEFAULT_NAMESPACE,
+  needsSubnet: true,
+  defaultRole: 'k8s-secondary',
   settings: whereaboutsSettings,
   drainNote: 'Whereabouts has no way to stop allocating from a range; pods using the network keep getting addresses',
   owns: [

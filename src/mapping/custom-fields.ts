@@ -2,7 +2,7 @@ import { tryParseAddress, tryParseInterface } from '../ip/index.ts';
 import type { IpAddress } from '../ip/index.ts';
 import type { CustomFieldNames } from '../config/config.ts';
 import type { NbCustomFields } from '../model/netbox.ts';
-import { isPoolKind, POOL_KINDS } from '../model/intent.ts';
+import { isPoolKind, POOL_KINDS } from '../kinds/registry.ts';
 import type { NodeSelector, PoolKind } from '../model/intent.ts';
 import { isDns1123Label, slugify } from './naming.ts';
 import { parseNodeSelector, selectorFromLabels } from './selector.ts';

@@ -2,6 +2,7 @@ import { cidrContainsAddress, cidrRange, formatCidr } from '../ip/index.ts';
 import type { Cidr, IpRange } from '../ip/index.ts';
 import type { Config } from '../config/config.ts';
 import type { NbBrief, NbIpRange, NbPrefix, NbVrfBrief } from '../model/netbox.ts';
+import { adapterFor } from '../kinds/registry.ts';
 import { readPoolParams } from './custom-fields.ts';
 import type { PoolParams } from './custom-fields.ts';
 import type { NetBoxObjectRef, PoolKind } from '../model/intent.ts';
@@ -16,15 +17,6 @@ import type { VrfId } from './space.ts';
  * custom-field parameters. Problems are collected as issues on the object; when the pool's identity can still
  * be worked out the member is kept (marked invalid) so its whole pool is withheld rather than shrunk.
  */
-
-export const NAMESPACED_KINDS: ReadonlySet<PoolKind> = new Set(['whereabouts', 'nv-ipam', 'metallb']);
-export const DEFAULT_NAMESPACES: Partial<Record<PoolKind, string>> = {
-  whereabouts: 'default',
-  'nv-ipam': 'kube-system',
-  metallb: 'metallb-system',
-};
-/** Kinds whose spec carries the subnet itself: a guessed network would give pods a wrong mask or gateway. */
-const KINDS_NEEDING_SUBNET: ReadonlySet<PoolKind> = new Set(['whereabouts', 'nv-ipam']);
 
 export interface Member {
   ref: NetBoxObjectRef;
@@ -127,7 +119,7 @@ export function readMember(
       range = span.value.range;
       const found = rangeNetwork(span.value, recordedCidrs(vrfId));
       network = found.network;
-      if (found.source === 'covering' && kind !== undefined && KINDS_NEEDING_SUBNET.has(kind)) {
+      if (found.source === 'covering' && kind !== undefined && adapterFor(kind).needsSubnet) {
         error(
           `no NetBox prefix contains this IP range and its /${span.value.maskNetwork.prefixLength} mask does not cover it, so its subnet is unknown`,
           'start_address',
@@ -146,8 +138,9 @@ export function readMember(
   }
 
   let namespace: string | undefined;
-  if (kind !== undefined && NAMESPACED_KINDS.has(kind)) {
-    namespace = params.namespace ?? configuredNamespace(config, kind) ?? DEFAULT_NAMESPACES[kind];
+  const defaultNamespace = kind === undefined ? undefined : adapterFor(kind).defaultNamespace;
+  if (kind !== undefined && defaultNamespace !== undefined) {
+    namespace = params.namespace ?? configuredNamespace(config, kind) ?? defaultNamespace;
   } else if (kind !== undefined && params.namespace !== undefined) {
     issues.push({
       severity: 'warning',

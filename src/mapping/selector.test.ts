@@ -61,7 +61,7 @@ describe('parseNodeSelector: Calico expressions pass through', () => {
     'global()',
     "name starts with 'gpu-'",
   ])('%s', text => {
-    expect(parseNodeSelector(` ${text} `)).toEqual({ ok: true, value: { syntax: 'calico', raw: text } });
+    expect(parseNodeSelector(` ${text} `)).toEqual({ ok: true, value: { syntax: 'calico-expression', raw: text } });
   });
 
   it.each([

@@ -38,7 +38,7 @@ export function selectorFromLabels(labels: Record<string, unknown>): SelectorRes
 
 /** Canonical text of a selector, for comparing what two NetBox objects of one pool ask for. */
 export function selectorKey(s: NodeSelector): string {
-  if (s.syntax === 'calico') return `calico:${s.raw}`;
+  if (s.syntax === 'calico-expression') return `calico:${s.raw}`;
   const parts = s.requirements.map(r => `${r.key} ${r.operator} ${[...new Set(r.values)].sort().join('|')}`);
   return `labels:${[...new Set(parts)].sort().join(',')}`;
 }
@@ -159,7 +159,7 @@ function parseCalico(raw: string): SelectorResult {
   }
   const unclosed = closers.pop();
   if (unclosed) return fail(`at character ${unclosed.pos}: bracket never closed (expected "${unclosed.char}")`);
-  return { ok: true, value: { syntax: 'calico', raw } };
+  return { ok: true, value: { syntax: 'calico-expression', raw } };
 }
 
 /** Why `key` is not a valid Kubernetes label key, or undefined when it is. */

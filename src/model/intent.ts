@@ -6,12 +6,12 @@ import type { NetBoxModel } from './issue.ts';
  * intents from NetBox objects and config; each kind adapter renders an intent into Kubernetes objects.
  */
 
-export const POOL_KINDS = ['whereabouts', 'nv-ipam', 'calico', 'metallb', 'cilium-lb', 'cilium-pod'] as const;
-export type PoolKind = (typeof POOL_KINDS)[number];
-
-export function isPoolKind(s: string): s is PoolKind {
-  return (POOL_KINDS as readonly string[]).includes(s);
-}
+/**
+ * The key of a pool kind (`calico`, `metallb`, ...). The kinds themselves are declared once, in `src/kinds/`, and
+ * every list of them derives from `src/kinds/registry.ts`; values read from config or NetBox are checked there
+ * (`isPoolKind`) before they become a PoolKind.
+ */
+export type PoolKind = string;
 
 /** A NetBox prefix or IP range that contributes to a pool. */
 export interface NetBoxObjectRef {
@@ -58,7 +58,7 @@ export interface LabelRequirement {
  * Calico-native expression (e.g. `all()`) kept verbatim for Calico only.
  */
 export type NodeSelector =
-  { syntax: 'labels'; raw: string; requirements: LabelRequirement[] } | { syntax: 'calico'; raw: string };
+  { syntax: 'labels'; raw: string; requirements: LabelRequirement[] } | { syntax: 'calico-expression'; raw: string };
 
 export interface VrfRef {
   id: number;

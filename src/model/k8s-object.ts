@@ -32,6 +32,9 @@ export interface ResourceType {
   namespaced: boolean;
 }
 
+/** Everything observed in the cluster, grouped by `apiVersion/kind`. */
+export type ObservedObjects = ReadonlyMap<string, readonly K8sObject[]>;
+
 export function apiVersionOf(r: ResourceType): string {
   return r.group === '' ? r.version : `${r.group}/${r.version}`;
 }

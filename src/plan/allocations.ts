@@ -1,6 +1,6 @@
 import { formatCidr, formatRange, mergeRanges, rangeAsCidr, rangesOverlap } from '../ip/index.ts';
 import type { IpRange } from '../ip/index.ts';
-import type { Allocation } from '../kinds/adapter.ts';
+import type { Allocation } from '../model/allocation.ts';
 import type { K8sObject } from '../model/k8s-object.ts';
 import type { PoolKind } from '../model/intent.ts';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonical, deepEqual, diffValues, formatPath, formatValue, getPath } from './diff.ts';
-import type { FieldDiff, PathSegment } from './diff.ts';
+import type { PathSegment } from './diff.ts';
+import type { FieldDiff } from '../model/plan.ts';
 
 describe('diffValues', () => {
   it.each<[string, unknown, unknown, FieldDiff[]]>([

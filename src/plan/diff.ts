@@ -4,13 +4,7 @@
  * counts as absent, as it would after a JSON round trip.
  */
 
-/** One leaf that differs. `from` / `to` are absent when the field is absent on that side. */
-export interface FieldDiff {
-  /** Dotted and indexed: `spec.blocks[0].cidr`, `metadata.labels["app.kubernetes.io/managed-by"]`. */
-  path: string;
-  from?: unknown;
-  to?: unknown;
-}
+import type { FieldDiff } from '../model/plan.ts';
 
 export type PathSegment = string | number;
 

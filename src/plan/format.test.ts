@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { formatChange, formatPlan, formatSummary, planExitCode, planToJson } from './format.ts';
 import { calculatePlan } from './plan.ts';
 import { CALICO_POOL, input, obj, pods, prefix, want } from '../../test/support/plan-fixtures.ts';
-import { CHANGE_ACTIONS } from './types.ts';
-import type { ChangeAction, Plan, PlanInput } from './types.ts';
+import { CHANGE_ACTIONS } from '../model/plan.ts';
+import type { PlanInput } from './types.ts';
+import type { ChangeAction, Plan } from '../model/plan.ts';
 
 const scenario = (): PlanInput =>
   input({

@@ -1,8 +1,8 @@
 import { canonical, diffValues, formatValue } from './diff.ts';
-import type { FieldDiff } from './diff.ts';
+import type { FieldDiff } from '../model/plan.ts';
 import { subjectOf } from './rules.ts';
-import { APPLIED_ACTIONS } from './types.ts';
-import type { Change, ChangeAction, Plan } from './types.ts';
+import { APPLIED_ACTIONS } from '../model/plan.ts';
+import type { Change, ChangeAction, Plan } from '../model/plan.ts';
 
 /** Plan output for people (terraform-plan style), for tools (stable JSON), and for the CLI exit code. Pure. */
 

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { budgetProblem, emptySourceProblem } from './guards.ts';
 import { calculatePlan } from './plan.ts';
-import { POLICIES, POLICY_NAMES, isPolicyName } from './policy.ts';
-import type { PolicyName, StepClass } from './policy.ts';
+import { POLICIES, isPolicyName } from './policy.ts';
+import { POLICY_NAMES } from '../model/plan.ts';
+import type { StepClass } from './policy.ts';
+import type { PolicyName } from '../model/plan.ts';
 import { CALICO_POOL, METALLB_POOL, input, obj, pods, prefix, want } from '../../test/support/plan-fixtures.ts';
-import type { Plan, PlanInput } from './types.ts';
+import type { PlanInput } from './types.ts';
+import type { Plan } from '../model/plan.ts';
 
 const pool = (name: string, cidr: string, id: number, spec: Record<string, unknown> = {}) =>
   obj('calico', CALICO_POOL, name, { cidr, blockSize: 26, ...spec }, { from: `prefix/${id}`, hash: 'h1' });

@@ -1,7 +1,8 @@
 import { POLICIES } from './policy.ts';
-import type { PolicyName } from './policy.ts';
+import type { PolicyName } from '../model/plan.ts';
 import type { Step } from './rules.ts';
-import type { Change, DeleteBudget, GuardName, GuardNote, SourceHealth } from './types.ts';
+import type { DeleteBudget } from './types.ts';
+import type { Change, GuardName, GuardNote, SourceHealth } from '../model/plan.ts';
 
 /**
  * Post-filters over the planned steps, in this order: policy, empty-source guard, delete budget, companions.

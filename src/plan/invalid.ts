@@ -1,11 +1,11 @@
 import { objectKey } from '../model/k8s-object.ts';
-import { isPoolKind } from '../model/intent.ts';
+import { isPoolKind } from '../kinds/registry.ts';
 import type { NetBoxObjectRef } from '../model/intent.ts';
 import { describeSubject } from '../model/issue.ts';
 import type { Issue } from '../model/issue.ts';
 import { noteStep, poolKey } from './rules.ts';
 import type { Step } from './rules.ts';
-import type { Change } from './types.ts';
+import type { Change } from '../model/plan.ts';
 
 /**
  * Error issues from mapping and render. Each becomes an `invalid` change naming the object and what is wrong; and

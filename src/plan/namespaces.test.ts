@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { NamespaceAssignment } from '../kinds/adapter.ts';
+import type { NamespaceAssignment } from '../model/desired.ts';
 import { NAMESPACE_VALUES_ANNOTATION as OWNED, planNamespaces } from './namespaces.ts';
 import type { StepClass } from './policy.ts';
-import type { ObservedNamespace } from './types.ts';
+import type { ObservedNamespace } from '../model/desired.ts';
 
 const KEY = 'cni.projectcalico.org/ipv4pools';
 const assign = (namespace: string, ...values: string[]): NamespaceAssignment => ({

@@ -1,10 +1,11 @@
-import type { NamespaceAssignment } from '../kinds/adapter.ts';
-import type { FieldDiff } from './diff.ts';
+import type { NamespaceAssignment } from '../model/desired.ts';
+import type { FieldDiff } from '../model/plan.ts';
 import { formatPath } from './diff.ts';
 import type { StepClass } from './policy.ts';
 import { noteStep } from './rules.ts';
 import type { Step } from './rules.ts';
-import type { Change, ObservedNamespace } from './types.ts';
+import type { Change } from '../model/plan.ts';
+import type { ObservedNamespace } from '../model/desired.ts';
 
 /**
  * Namespace annotations from `k8s_namespaces` (e.g. Calico `cni.projectcalico.org/ipv4pools`). Several pools may

@@ -10,7 +10,8 @@ import {
 } from '../model/ownership.ts';
 import type { NetBoxObjectRef } from '../model/intent.ts';
 import { canonical, deepEqual, diffValues, formatPath, getPath } from './diff.ts';
-import type { FieldDiff, PathSegment } from './diff.ts';
+import type { PathSegment } from './diff.ts';
+import type { FieldDiff } from '../model/plan.ts';
 
 /** Object identity, ownership and comparison as the plan sees them. */
 

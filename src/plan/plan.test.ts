@@ -14,7 +14,8 @@ import {
   prefix,
   want,
 } from '../../test/support/plan-fixtures.ts';
-import type { ChangeAction, Plan, PlanInput } from './types.ts';
+import type { PlanInput } from './types.ts';
+import type { ChangeAction, Plan } from '../model/plan.ts';
 
 const P12 = prefix(12, '10.20.0.0/24');
 const P30 = prefix(30, '10.30.0.0/24');

@@ -60,8 +60,10 @@ import { planNamespaces } from './namespaces.ts';
 import { adapterForObject, describeObject, describeSources, isPoolObject, ownershipOf } from './objects.ts';
 import { changeFor, heldReason, noteStep, planDesired, planOrphan } from './rules.ts';
 import type { Step, StepContext } from './rules.ts';
-import { CHANGE_ACTIONS } from './types.ts';
-import type { Change, ChangeAction, DesiredObject, GuardName, GuardNote, Plan, PlanInput } from './types.ts';
+import { CHANGE_ACTIONS } from '../model/plan.ts';
+import type { PlanInput } from './types.ts';
+import type { Change, ChangeAction, GuardName, GuardNote, Plan } from '../model/plan.ts';
+import type { DesiredObject } from '../model/desired.ts';
 
 export function calculatePlan(input: PlanInput): Plan {
   const byKind = new Map<PoolKind, PoolKindAdapter>(input.adapters.map(a => [a.kind, a]));

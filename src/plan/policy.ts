@@ -1,3 +1,5 @@
+import { POLICY_NAMES } from '../model/plan.ts';
+import type { PolicyName } from '../model/plan.ts';
 /**
  * Sync policies, after external-dns `plan/policy.go`: a named registry of tiny strategies, each answering one
  * question — may this class of step happen? What a policy refuses is not dropped silently: the plan reports it as
@@ -19,9 +21,6 @@ export interface Policy {
   readonly description: string;
   allows(step: StepClass): boolean;
 }
-
-export const POLICY_NAMES = ['sync', 'upsert-only', 'create-only'] as const;
-export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export const POLICIES: Readonly<Record<PolicyName, Policy>> = {
   sync: {

@@ -1,5 +1,6 @@
 import { intersectRanges, subtractRanges } from '../ip/index.ts';
-import type { Allocation, PoolKindAdapter } from '../kinds/adapter.ts';
+import type { PoolKindAdapter } from '../kinds/adapter.ts';
+import type { Allocation } from '../model/allocation.ts';
 import { objectKey } from '../model/k8s-object.ts';
 import type { K8sObject } from '../model/k8s-object.ts';
 import { CLUSTER_LABEL, SPEC_HASH_ANNOTATION } from '../model/ownership.ts';
@@ -20,7 +21,8 @@ import {
 } from './objects.ts';
 import type { Comparison, ImmutableChange } from './objects.ts';
 import type { StepClass } from './policy.ts';
-import type { Change, ChangeAction, DesiredObject, GuardName } from './types.ts';
+import type { Change, ChangeAction, GuardName } from '../model/plan.ts';
+import type { DesiredObject } from '../model/desired.ts';
 
 /**
  * The outcome for one object, before policies and guards: a step is what policies allow or refuse as a whole

@@ -12,7 +12,7 @@ import type { K8sObject, ResourceType } from '../../src/model/k8s-object.ts';
 import { NetBoxClient } from '../../src/netbox/client/index.ts';
 import { applyPlan } from '../../src/k8s/apply.ts';
 import { runCycle } from '../../src/cycle.ts';
-import { APPLIED_ACTIONS } from '../../src/plan/types.ts';
+import { APPLIED_ACTIONS } from '../../src/model/plan.ts';
 import { prefixBody, startLab } from '../support/e2e.ts';
 import type { Lab, LabOptions } from '../support/e2e.ts';
 import {

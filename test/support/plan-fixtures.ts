@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { parseRangeOrCidr } from '../../src/ip/index.ts';
 import type { IpRange } from '../../src/ip/index.ts';
-import type { Allocation, PoolKindAdapter } from '../../src/kinds/adapter.ts';
+import type { PoolKindAdapter } from '../../src/kinds/adapter.ts';
+import type { Allocation } from '../../src/model/allocation.ts';
 import type { K8sObject, ObjectMeta, ResourceType } from '../../src/model/k8s-object.ts';
 import {
   CLUSTER_LABEL,
@@ -16,7 +17,8 @@ import {
   SPEC_HASH_ANNOTATION,
 } from '../../src/model/ownership.ts';
 import type { NetBoxObjectRef, PoolKind } from '../../src/model/intent.ts';
-import type { DesiredObject, PlanInput } from '../../src/plan/types.ts';
+import type { PlanInput } from '../../src/plan/types.ts';
+import type { DesiredObject } from '../../src/model/desired.ts';
 
 export const CLUSTER = 'east';
 
@@ -52,6 +54,8 @@ function fake(f: FakeSpec): PoolKindAdapter {
   if (pool === undefined) throw new Error('fake adapter needs a pool type');
   return {
     kind: f.kind,
+    label: `fake ${f.kind}`,
+    needsSubnet: false,
     owns: f.owns,
     reads: [],
     defaults: z.record(z.string(), z.unknown()),

@@ -4,14 +4,10 @@ import type { IpRange } from '../../ip/index.ts';
 import type { PoolIntent, PoolKind } from '../../model/intent.ts';
 import { apiVersionOf } from '../../model/k8s-object.ts';
 import type { K8sObject, ResourceType } from '../../model/k8s-object.ts';
-import type {
-  Allocation,
-  NamespaceAssignment,
-  ObservedObjects,
-  PoolKindAdapter,
-  RenderContext,
-  RenderResult,
-} from '../adapter.ts';
+import type { PoolKindAdapter, RenderContext, RenderResult } from '../adapter.ts';
+import type { ObservedObjects } from '../../model/k8s-object.ts';
+import type { NamespaceAssignment } from '../../model/desired.ts';
+import type { Allocation } from '../../model/allocation.ts';
 import { SPEC_HASH_ANNOTATION } from '../../model/ownership.ts';
 import { canonicalJson, compareText, sortKeysDeep, specHash } from './canonical.ts';
 import { blockProblem } from './address-space.ts';
@@ -63,6 +59,10 @@ export interface BuildOutput {
 
 export interface KindDefinition<T extends z.ZodObject> {
   kind: PoolKind;
+  label: string;
+  defaultNamespace?: string;
+  needsSubnet?: boolean;
+  defaultRole?: string;
   /** Defaults schema from config; k8s_options are validated against it too (see settings.ts). */
   settings: T;
   /** The first entry is the pool object. */
@@ -156,6 +156,10 @@ export function defineAdapter<T extends z.ZodObject>(def: KindDefinition<T>): Po
 
   return {
     kind: def.kind,
+    label: def.label,
+    ...(def.defaultNamespace === undefined ? {} : { defaultNamespace: def.defaultNamespace }),
+    needsSubnet: def.needsSubnet ?? false,
+    ...(def.defaultRole === undefined ? {} : { defaultRole: def.defaultRole }),
     owns: def.owns.map(o => o.type),
     reads: def.reads,
     defaults: def.settings,

@@ -2,7 +2,8 @@ import { cidrRange, rangeContainsAddress, tryParseAddress, tryParseCidr, tryPars
 import type { Cidr, IpAddress, IpRange } from '../../ip/index.ts';
 import type { PoolKind } from '../../model/intent.ts';
 import type { K8sObject, ResourceType } from '../../model/k8s-object.ts';
-import type { Allocation, ObservedObjects } from '../adapter.ts';
+import type { ObservedObjects } from '../../model/k8s-object.ts';
+import type { Allocation } from '../../model/allocation.ts';
 import { observedKey } from '../resources.ts';
 
 /**

@@ -1,6 +1,7 @@
 import type { IpAddress } from '../../ip/index.ts';
 import type { K8sObject } from '../../model/k8s-object.ts';
-import type { Allocation, ObservedObjects } from '../adapter.ts';
+import type { ObservedObjects } from '../../model/k8s-object.ts';
+import type { Allocation } from '../../model/allocation.ts';
 import { addressFrom, asArray, at, displayName, listObserved, ownerOf } from './observed.ts';
 import { RESOURCES } from '../resources.ts';
 

@@ -3,7 +3,7 @@
  * choice set and the custom fields on prefixes, IP ranges and IP addresses. Every name is configurable; the
  * defaults are §4's. `netbox bootstrap` compares this against what NetBox holds (see bootstrap.ts).
  */
-import { POOL_KINDS } from '../../model/intent.ts';
+import { isPoolKind, adapterFor, POOL_KINDS } from '../../kinds/registry.ts';
 
 /** Custom field names, by what they mean. The first eight match config `selection.customFields`. */
 export interface BootstrapCustomFieldNames {
@@ -62,15 +62,6 @@ export const BOOTSTRAP_DEFAULTS = {
   clusterTagColor: '009688',
   gatewayTagColor: 'ff9800',
 } as const;
-
-const KIND_LABELS: Record<string, string> = {
-  whereabouts: 'Whereabouts',
-  'nv-ipam': 'NVIDIA IPAM',
-  calico: 'Calico',
-  metallb: 'MetalLB',
-  'cilium-lb': 'Cilium LB IPAM',
-  'cilium-pod': 'Cilium pod IP pool',
-};
 
 export interface WantedRole {
   name: string;
@@ -179,7 +170,7 @@ export function wantedObjects(plan: BootstrapPlan): BootstrapWant {
       {
         name: choiceSet,
         description: 'Kubernetes IP pool kinds known to netbox-ippool-sync',
-        extra_choices: kinds.map(k => [k, KIND_LABELS[k] ?? k]),
+        extra_choices: kinds.map(k => [k, labelOf(k)]),
       },
     ],
     customFields: [
@@ -252,4 +243,8 @@ export function wantedObjects(plan: BootstrapPlan): BootstrapWant {
 
 function definedOnly(names: Partial<BootstrapCustomFieldNames>): Partial<BootstrapCustomFieldNames> {
   return Object.fromEntries(Object.entries(names).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+function labelOf(kind: string): string {
+  return isPoolKind(kind) ? adapterFor(kind).label : kind;
 }

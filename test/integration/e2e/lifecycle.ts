@@ -13,7 +13,7 @@ import {
   SPEC_HASH_ANNOTATION,
 } from '../../../src/model/ownership.ts';
 import type { PoolKind } from '../../../src/model/intent.ts';
-import { APPLIED_ACTIONS } from '../../../src/plan/types.ts';
+import { APPLIED_ACTIONS } from '../../../src/model/plan.ts';
 import { prefixBody, rangeBody, startLab } from '../../support/e2e.ts';
 import type { CycleRun, Lab, LabOptions } from '../../support/e2e.ts';
 import type { LiveAllocation } from './allocations.ts';

@@ -1,6 +1,7 @@
 import * as ip from '../ip/index.ts';
 import type { IpRange } from '../ip/index.ts';
-import type { Allocation, ObservedObjects } from './adapter.ts';
+import type { ObservedObjects } from '../model/k8s-object.ts';
+import type { Allocation } from '../model/allocation.ts';
 import type { Spec } from './kit/define.ts';
 import * as read from './kit/observed.ts';
 import { RESOURCES } from './resources.ts';
