@@ -6,7 +6,8 @@ import { formatIssue } from '../model/issue.ts';
 import { runBootstrap, wantedObjects } from '../netbox/bootstrap/bootstrap.ts';
 import type { BootstrapApi, BootstrapPlan, BootstrapReport, StepResult } from '../netbox/bootstrap/bootstrap.ts';
 import { loadToken, NetBoxClient, NetBoxConfigError } from '../netbox/client/index.ts';
-import type { NetBoxToken, TokenSource } from '../netbox/client/index.ts';
+import type { NetBoxToken } from '../netbox/client/index.ts';
+import type { TokenSource } from '../model/netbox.ts';
 
 /**
  * `netbox bootstrap`: creates, idempotently, the roles, tags, choice set and custom fields DESIGN.md §4 needs.

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defaultRoleKinds, POOL_KINDS } from '../kinds/registry.ts';
 import type { PoolKind } from '../model/intent.ts';
 import type { Issue } from '../model/issue.ts';
-import type { TokenSource } from '../netbox/client/index.ts';
+import type { TokenSource } from '../model/netbox.ts';
 import type { PoolKindAdapter } from '../kinds/adapter.ts';
 
 /**
@@ -209,7 +209,7 @@ export function validateKindDefaults(
   }
   const known = new Set(adapters.map(a => a.kind));
   for (const kind of Object.keys(config.kinds)) {
-    if (!known.has(kind as PoolKind)) {
+    if (!known.has(kind)) {
       issues.push({
         ...configIssue(`kinds.${kind}`, `no adapter for pool kind ${kind} is available`),
         severity: 'warning',

@@ -3,7 +3,7 @@ import { cidrRange, formatRange, parseAddress, parseCidr, parseRange } from '../
 import { parseConfig } from '../config/config.ts';
 import type { Config } from '../config/config.ts';
 import { nbIpAddress, nbIpRange, nbPrefix, nbVrf } from '../../test/support/fake-netbox-reader.ts';
-import type { NetBoxSnapshot } from '../netbox/source.ts';
+import type { NetBoxSnapshot } from '../model/netbox.ts';
 import { blockExclusions, indexHeld, memberKey, mergeExclusions, recordedGateway } from './exclusions.ts';
 import type { BlockSpace } from './exclusions.ts';
 

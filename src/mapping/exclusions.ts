@@ -9,7 +9,7 @@ import {
 import type { Cidr, IpAddress, IpRange } from '../ip/index.ts';
 import type { SelectionConfig } from '../config/config.ts';
 import type { NbIpAddress, NbIpRange, NbPrefix, NbTag } from '../model/netbox.ts';
-import type { NetBoxSnapshot } from '../netbox/source.ts';
+import type { NetBoxSnapshot } from '../model/netbox.ts';
 import type { Exclusion } from '../model/intent.ts';
 import type { Issue, NetBoxModel } from '../model/issue.ts';
 import { cmp } from './naming.ts';

@@ -4,7 +4,7 @@ import { parseConfig } from '../config/config.ts';
 import type { Config } from '../config/config.ts';
 import { nbIpAddress, nbIpRange, nbPrefix, nbVrf } from '../../test/support/fake-netbox-reader.ts';
 import type { NbIpAddress, NbIpRange, NbPrefix } from '../model/netbox.ts';
-import type { NetBoxSnapshot } from '../netbox/source.ts';
+import type { NetBoxSnapshot } from '../model/netbox.ts';
 import { buildIntents } from './intents.ts';
 import type { PoolIntent } from '../model/intent.ts';
 import { formatIssue } from '../model/issue.ts';

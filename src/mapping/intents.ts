@@ -1,7 +1,7 @@
 import { formatCidr } from '../ip/index.ts';
 import type { Cidr } from '../ip/index.ts';
 import type { Config } from '../config/config.ts';
-import type { NetBoxSnapshot } from '../netbox/source.ts';
+import type { NetBoxSnapshot } from '../model/netbox.ts';
 import { indexHeld } from './exclusions.ts';
 import type { PoolIntent } from '../model/intent.ts';
 import { describeSubject } from '../model/issue.ts';

@@ -12,7 +12,7 @@ import { ADAPTERS } from '../kinds/registry.ts';
 import { nbIpAddress, nbIpRange, nbPrefix, nbVrf } from '../../test/support/fake-netbox-reader.ts';
 import type { NbIpAddress, NbIpRange, NbPrefix, NetBoxReader } from '../model/netbox.ts';
 import { readSnapshot } from '../netbox/source.ts';
-import type { NetBoxSnapshot } from '../netbox/source.ts';
+import type { NetBoxSnapshot } from '../model/netbox.ts';
 import { renderIntents } from '../kinds/render.ts';
 import type { PoolIntent } from '../model/intent.ts';
 import { buildIntents } from './intents.ts';

@@ -237,3 +237,23 @@ export interface NbStatus {
   'rq-workers-running'?: number;
   [key: string]: unknown;
 }
+
+export interface NetBoxSnapshot {
+  /** Prefixes selected for the cluster (configured role, cluster tag, status active or deprecated). */
+  prefixes: NbPrefix[];
+  /** IP ranges selected the same way. */
+  ipRanges: NbIpRange[];
+  /**
+   * What NetBox records in and around that space: addresses, ranges and prefixes inside the selected prefixes
+   * and IP range networks, and prefixes containing IP ranges. May include the selected objects themselves and
+   * objects of other VRFs. Sorted by id, no duplicates.
+   */
+  recorded: { prefixes: NbPrefix[]; ipRanges: NbIpRange[]; ipAddresses: NbIpAddress[] };
+}
+
+export interface TokenSource {
+  /** Name of an environment variable holding the token, e.g. `NETBOX_TOKEN`. */
+  env?: string;
+  /** Path of a file holding the token, e.g. a mounted Kubernetes Secret. Wins over `env` when both are given. */
+  file?: string;
+}

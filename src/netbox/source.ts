@@ -3,7 +3,7 @@ import type { Cidr } from '../ip/index.ts';
 import type { SelectionConfig } from '../config/config.ts';
 import { candidateParents, ipRangeSpan, prefixCidr, rangeNetwork, vrfIdOf } from '../mapping/space.ts';
 import type { RangeSpan, VrfId } from '../mapping/space.ts';
-import type { NbIpAddress, NbIpRange, NbPrefix, NbQuery, NetBoxReader } from '../model/netbox.ts';
+import type { NbIpAddress, NbIpRange, NbPrefix, NbQuery, NetBoxReader, NetBoxSnapshot } from '../model/netbox.ts';
 
 /**
  * The source: everything the mapping needs from NetBox for one cluster, read in as few requests as the API
@@ -22,19 +22,6 @@ import type { NbIpAddress, NbIpRange, NbPrefix, NbQuery, NetBoxReader } from '..
  * Held objects are read whatever their status or tags: the mapping decides what counts as an exclusion. For a
  * VRF the reads filter by vrf_id; for the global table they do not (the mapping matches VRFs itself).
  */
-
-export interface NetBoxSnapshot {
-  /** Prefixes selected for the cluster (configured role, cluster tag, status active or deprecated). */
-  prefixes: NbPrefix[];
-  /** IP ranges selected the same way. */
-  ipRanges: NbIpRange[];
-  /**
-   * What NetBox records in and around that space: addresses, ranges and prefixes inside the selected prefixes
-   * and IP range networks, and prefixes containing IP ranges. May include the selected objects themselves and
-   * objects of other VRFs. Sorted by id, no duplicates.
-   */
-  recorded: { prefixes: NbPrefix[]; ipRanges: NbIpRange[]; ipAddresses: NbIpAddress[] };
-}
 
 export interface SnapshotOptions {
   /** Values per repeated filter parameter (URL length stays under ~4 kB at 50 IPv6 prefixes). Default 50. */

@@ -1,13 +1,9 @@
-import type { DesiredObject, ObservedNamespace } from '../model/desired.ts';
-import type { SourceHealth } from '../model/plan.ts';
 import type { PoolKindAdapter } from '../kinds/adapter.ts';
-import type { NamespaceAssignment } from '../model/desired.ts';
 import type { Allocation } from '../model/allocation.ts';
-import type { K8sObject } from '../model/k8s-object.ts';
-import type { NetBoxObjectRef, PoolKind } from '../model/intent.ts';
+import type { DesiredObject, NamespaceAssignment, ObservedNamespace } from '../model/desired.ts';
 import type { Issue } from '../model/issue.ts';
-import type { FieldDiff } from '../model/plan.ts';
-import type { PolicyName } from '../model/plan.ts';
+import type { K8sObject } from '../model/k8s-object.ts';
+import type { PolicyName, SourceHealth } from '../model/plan.ts';
 
 /** Shapes the plan stage takes in and hands out. The rules live in plan.ts. */
 

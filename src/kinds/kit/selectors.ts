@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { compareText } from './canonical.ts';
 import type { LabelRequirement, PoolIntent } from '../../model/intent.ts';
-import { checkKey, checkValue } from '../../mapping/selector.ts';
+import { checkKey, checkValue } from './labels.ts';
 import { FIELDS, poolSubject } from './issues.ts';
 import type { Issues } from './issues.ts';
 

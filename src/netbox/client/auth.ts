@@ -1,3 +1,4 @@
+import type { TokenSource } from '../../model/netbox.ts';
 /**
  * NetBox API tokens. v1: `Authorization: Token <40 chars>`; v2 (NetBox 4.5+): `Authorization: Bearer
  * nbt_<key>.<token>`. The scheme follows from the `nbt_` prefix, as pynetbox and netbox-sync do.
@@ -70,13 +71,6 @@ function checkTokenValue(v: string, source: string): void {
       'copy the whole token NetBox showed when it was created',
     );
   }
-}
-
-export interface TokenSource {
-  /** Name of an environment variable holding the token, e.g. `NETBOX_TOKEN`. */
-  env?: string;
-  /** Path of a file holding the token, e.g. a mounted Kubernetes Secret. Wins over `env` when both are given. */
-  file?: string;
 }
 
 /**

@@ -4,7 +4,7 @@ export { NetBoxApi } from './api.ts';
 export type { CreateOptions, Identified, WriteOptions } from './api.ts';
 export { describeItem, endpointPath } from './paths.ts';
 export { loadToken, NetBoxToken } from './auth.ts';
-export type { TokenScheme, TokenSource } from './auth.ts';
+export type { TokenScheme } from './auth.ts';
 export { DEFAULTS } from './options.ts';
 export type { NetBoxClientOptions } from './options.ts';
 export type { BulkFailure, BulkOutcome, BulkResult, Recheck } from './bulk.ts';
