@@ -4,6 +4,7 @@
  * created) and a steady cycle (nothing to do). Asserts nothing.
  *   node bench/sync-cycle.ts [pools=400]
  */
+import { liveCluster } from '../src/k8s/cluster.ts';
 import { startControlPlane } from '../dev/control-plane/index.ts';
 import { startEmulator } from '../dev/netbox-emulator/index.ts';
 import { parseConfig } from '../src/config/config.ts';
@@ -46,7 +47,10 @@ try {
     const kube = new KubeClient({ kubeconfig: cp.kubeconfigPath });
     emu.resetStats();
     const t0 = performance.now();
-    const result = await runCycle({ config: parsed.config, netbox, adapters: ADAPTERS, kube }, { apply: true });
+    const result = await runCycle(
+      { config: parsed.config, netbox, adapters: ADAPTERS, ...liveCluster(kube) },
+      { apply: true },
+    );
     const ms = performance.now() - t0;
     const failed = result.apply?.results.filter(r => r.outcome !== 'applied').length ?? 0;
     console.log(

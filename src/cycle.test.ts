@@ -1,3 +1,4 @@
+import { StaticCluster } from './k8s/cluster.ts';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config/config.ts';
 import type { Config } from './config/config.ts';
@@ -26,7 +27,10 @@ async function cycle(netbox: FakeNetBoxReader, observed: K8sObject[], opts: Part
   const observedObjects = new Map<string, K8sObject[]>();
   for (const o of observed)
     observedObjects.set(`${o.apiVersion}/${o.kind}`, [...(observedObjects.get(`${o.apiVersion}/${o.kind}`) ?? []), o]);
-  return runCycle({ config: labConfig(), netbox, adapters: ADAPTERS, observedObjects }, { apply: false, ...opts });
+  return runCycle(
+    { config: labConfig(), netbox, adapters: ADAPTERS, cluster: new StaticCluster(observedObjects) },
+    { apply: false, ...opts },
+  );
 }
 
 describe('runCycle (offline)', () => {
@@ -60,5 +64,59 @@ describe('runCycle (offline)', () => {
     const result = await cycle(new FakeNetBoxReader({}), observed, { previousPoolCount: 1 });
     expect(result.plan.guards.map(g => g.guard)).toContain('empty-source');
     expect(result.nextPoolCount).toBe(1);
+  });
+});
+
+describe('runCycle error scope', () => {
+  /** A NetBox row whose field throws when read: data no mapping rule foresaw, or a bug in one. */
+  function throwingField<T extends object>(row: T, field: string): T {
+    return Object.defineProperty({ ...row }, field, {
+      enumerable: true,
+      get(): never {
+        throw new Error(`cannot read ${field}`);
+      },
+    });
+  }
+
+  it('reports a mapping exception on one object as a mapping error on that object, and maps the rest', async () => {
+    const other = nbPrefix(2, '10.30.0.0/24', { role: 'k8s-pod', tags: ['k8s-lab'], cf: { k8s_pool_name: 'other' } });
+    const netbox = new FakeNetBoxReader({ prefixes: [pods, other] });
+    // NetBox answered; the row then trips the mapping (a getter stands for a bug or data no rule foresaw).
+    const list = netbox.listPrefixes.bind(netbox);
+    netbox.listPrefixes = async q => (await list(q)).map(p => (p.id === 2 ? throwingField(p, 'custom_fields') : p));
+    const result = await cycle(netbox, []);
+    expect(result.source).toEqual({ healthy: true });
+    expect(result.intents.map(i => i.name)).toEqual(['pods']);
+    const errors = result.issues.filter(i => i.severity === 'error');
+    expect(
+      errors.map(i => [i.subject.type === 'netbox' ? `${i.subject.model} ${i.subject.id}` : '?', i.reason]),
+    ).toEqual([['prefix 2', 'mapping failed on this object: cannot read custom_fields']]);
+    expect(result.plan.changes.map(c => `${c.action} ${c.name}`)).toContain('create pods');
+  });
+
+  it('reports a failure of the mapping as a whole as a mapping failure, not a NetBox outage, and deletes nothing', async () => {
+    const first = await cycle(new FakeNetBoxReader({ prefixes: [pods] }), []);
+    const observed = first.rendered.desired.map(d => d.object);
+    const netbox = new FakeNetBoxReader({ prefixes: [pods] });
+    const config = labConfig();
+    // Mapping reads the custom-field names after NetBox answered; a throwing getter stands for a bug there.
+    Object.defineProperty(config.selection, 'customFields', {
+      get(): never {
+        throw new Error('cannot read customFields');
+      },
+    });
+    const observedObjects = new Map<string, K8sObject[]>();
+    for (const o of observed) observedObjects.set(`${o.apiVersion}/${o.kind}`, [o]);
+    const result = await runCycle(
+      { config, netbox, adapters: ADAPTERS, cluster: new StaticCluster(observedObjects) },
+      { apply: false, previousPoolCount: 1 },
+    );
+    expect(result.source.healthy).toBe(false);
+    expect(result.source.reason).toMatch(/^mapping NetBox objects to pools failed: /);
+    expect(result.source.reason).not.toMatch(/NetBox read failed|unavailable/);
+    expect(result.issues.map(i => i.reason)).toEqual([
+      expect.stringMatching(/^mapping NetBox objects to pools failed/),
+    ]);
+    expect(result.plan.changes.filter(c => c.action === 'delete')).toEqual([]);
   });
 });

@@ -1,27 +1,22 @@
 import type { Config } from './config/config.ts';
 import { validateKindDefaults } from './config/config.ts';
-import type { KubeClient } from './k8s/client.ts';
+import type { ApplyReport } from './k8s/apply.ts';
+import type { ClusterReader, ClusterWriter } from './k8s/cluster.ts';
+import type { KindAvailability } from './k8s/observe.ts';
 import type { PoolKindAdapter } from './kinds/adapter.ts';
-import type { ObservedObjects } from './model/k8s-object.ts';
-import type { Allocation } from './model/allocation.ts';
-import type { K8sObject } from './model/k8s-object.ts';
-import { observedKey } from './kinds/resources.ts';
-import { observe } from './k8s/observe.ts';
-import { CLUSTER_LABEL, isManaged } from './model/ownership.ts';
-import type { KindAvailability, Observation } from './k8s/observe.ts';
+import { renderIntents } from './kinds/render.ts';
+import type { Rendered } from './kinds/render.ts';
 import type { Logger } from './log.ts';
 import { silentLogger } from './log.ts';
 import { buildIntents } from './mapping/intents.ts';
+import type { Allocation } from './model/allocation.ts';
 import type { PoolIntent } from './model/intent.ts';
 import type { Issue } from './model/issue.ts';
-import { readSnapshot } from './netbox/source.ts';
-import type { NetBoxReader } from './model/netbox.ts';
-import { applyPlan } from './k8s/apply.ts';
-import type { ApplyReport } from './k8s/apply.ts';
-import { calculatePlan } from './plan/plan.ts';
-import { renderIntents } from './kinds/render.ts';
-import type { Rendered } from './kinds/render.ts';
+import type { NetBoxReader, NetBoxSnapshot } from './model/netbox.ts';
+import { CLUSTER_LABEL, isManaged } from './model/ownership.ts';
 import type { Plan, SourceHealth } from './model/plan.ts';
+import { readSnapshot } from './netbox/source.ts';
+import { calculatePlan } from './plan/plan.ts';
 
 /**
  * One sync cycle, the pipeline in order:
@@ -39,10 +34,10 @@ export interface CycleDeps {
   config: Config;
   netbox: NetBoxReader;
   adapters: readonly PoolKindAdapter[];
-  /** The live cluster; without it the cycle plans against `observedObjects` (offline plan). */
-  kube?: KubeClient;
-  /** Offline observed state, keyed `apiVersion/kind` (from `plan --observed DIR`). */
-  observedObjects?: ObservedObjects;
+  /** What the cluster holds: the live apiserver (`LiveCluster`), or objects given offline (`StaticCluster`). */
+  cluster: ClusterReader;
+  /** Carries the plan out; absent when planning offline, where nothing can be applied. */
+  writer?: ClusterWriter;
   logger?: Logger;
 }
 
@@ -67,15 +62,26 @@ export interface CycleResult {
   nextPoolCount?: number;
 }
 
-async function readSource(
-  deps: CycleDeps,
-  log: Logger,
-): Promise<{ intents: PoolIntent[]; issues: Issue[]; source: SourceHealth }> {
+interface SourceResult {
+  intents: PoolIntent[];
+  issues: Issue[];
+  source: SourceHealth;
+}
+
+/** Steps 1 and 2. A failed read is a NetBox outage; a failed mapping is our bug, reported as such, never as an outage. */
+async function readSource(deps: CycleDeps, log: Logger): Promise<SourceResult> {
+  let snapshot: NetBoxSnapshot;
   try {
-    const snapshot = await readSnapshot(deps.netbox, deps.config.selection, {
+    snapshot = await readSnapshot(deps.netbox, deps.config.selection, {
       filterBatchSize: deps.config.netbox.filterBatchSize,
       concurrency: deps.config.netbox.concurrency,
     });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    log.error({ err: reason }, 'NetBox read failed; nothing will be deleted this cycle');
+    return { intents: [], issues: [], source: { healthy: false, reason } };
+  }
+  try {
     const { intents, issues } = buildIntents(snapshot, deps.config);
     log.info(
       { prefixes: snapshot.prefixes.length, ipRanges: snapshot.ipRanges.length, pools: intents.length },
@@ -83,26 +89,18 @@ async function readSource(
     );
     return { intents, issues, source: { healthy: true } };
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    log.error({ err: reason }, 'NetBox read failed; nothing will be deleted this cycle');
-    return { intents: [], issues: [], source: { healthy: false, reason } };
+    // Mapping contains errors per object; reaching here means a bug outside any one object. Without intents the
+    // plan must not read "NetBox is empty", so the source counts as untrusted: nothing is deleted this cycle.
+    const reason = `mapping NetBox objects to pools failed: ${err instanceof Error ? err.message : String(err)}`;
+    log.error({ err: reason }, 'mapping failed; nothing will be deleted this cycle');
+    const issue: Issue = {
+      severity: 'error',
+      subject: { type: 'config', path: 'selection' },
+      reason,
+      hint: 'this is a bug in netbox-ippool-sync: please report it; NetBox itself was read',
+    };
+    return { intents: [], issues: [issue], source: { healthy: false, reason } };
   }
-}
-
-function offlineObservation(objects: ObservedObjects, adapters: readonly PoolKindAdapter[]): Observation {
-  const ownedKeys = new Set(adapters.flatMap(a => a.owns.map(observedKey)));
-  const owned: K8sObject[] = [...objects.entries()].filter(([k]) => ownedKeys.has(k)).flatMap(([, v]) => [...v]);
-  const namespaces = (objects.get('v1/Namespace') ?? []).map(ns => ({
-    name: ns.metadata.name,
-    annotations: { ...(ns.metadata.annotations ?? {}) },
-  }));
-  return {
-    objects,
-    owned,
-    namespaces,
-    kinds: adapters.map(a => ({ kind: a.kind, installed: true })),
-    unservedSources: [],
-  };
 }
 
 export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<CycleResult> {
@@ -112,9 +110,7 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<Cyc
 
   const { intents, issues: mappingIssues, source } = await readSource(deps, log);
 
-  const observation = deps.kube
-    ? await observe(deps.kube, adapters, { logger: log })
-    : offlineObservation(deps.observedObjects ?? new Map(), adapters);
+  const observation = await deps.cluster.observe(adapters, log);
   const installed = new Set(observation.kinds.filter(k => k.installed).map(k => k.kind));
 
   const rendered = renderIntents(intents, {
@@ -156,8 +152,9 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<Cyc
     plan,
     nextPoolCount: guardTripped || !source.healthy || learnedNothing ? opts.previousPoolCount : plan.desiredPools,
   };
-  if (opts.apply && deps.kube) {
-    result.apply = await applyPlan(deps.kube, plan, adapters, { serverDryRun: opts.serverDryRun, logger: log });
+  if (opts.apply) {
+    if (deps.writer === undefined) throw new Error('this cycle has no cluster writer: it can plan, not apply');
+    result.apply = await deps.writer.apply(plan, adapters, { serverDryRun: opts.serverDryRun, logger: log });
   }
   return result;
 }

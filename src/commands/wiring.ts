@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Config } from '../config/config.ts';
 import { loadConfig, netboxTokenSource } from '../config/config.ts';
 import { KubeClient } from '../k8s/client.ts';
+import { LiveCluster, StaticCluster } from '../k8s/cluster.ts';
 import { ADAPTERS } from '../kinds/registry.ts';
 import type { K8sObject } from '../model/k8s-object.ts';
 import type { Logger } from '../log.ts';
@@ -93,8 +94,13 @@ export async function pipelineDeps(opts: PipelineOptions): Promise<{ deps: Cycle
   const logger = commandLogger(opts);
   const config = await loadConfigOrFail(opts.config);
   const netbox = netboxClient(config, logger);
-  const deps: CycleDeps = { config, netbox, adapters: ADAPTERS, logger };
-  if (opts.observed) deps.observedObjects = readObjectsDir(opts.observed);
-  else if (opts.cluster !== false) deps.kube = new KubeClient({ kubeconfig: opts.kubeconfig, logger });
-  return { deps, close: () => deps.kube?.close() };
+  const base = { config, netbox, adapters: ADAPTERS, logger };
+  if (opts.observed)
+    return { deps: { ...base, cluster: new StaticCluster(readObjectsDir(opts.observed)) }, close: noop };
+  if (opts.cluster === false) return { deps: { ...base, cluster: new StaticCluster() }, close: noop };
+  const kube = new KubeClient({ kubeconfig: opts.kubeconfig, logger });
+  const live = new LiveCluster(kube);
+  return { deps: { ...base, cluster: live, writer: live }, close: () => kube.close() };
 }
+
+function noop(): void {}

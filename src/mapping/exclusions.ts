@@ -47,6 +47,15 @@ export interface HeldIndex {
 }
 
 /** Parses every recorded and selected object once. Unreadable ones are reported, since they cannot be excluded. */
+/** A row whose shape cannot even be checked (a field that throws) counts as unreadable, never as a crash. */
+function shapeOrThrown(model: NetBoxModel, o: object): { reason: string } | undefined {
+  try {
+    return shapeProblem(model, o);
+  } catch (err) {
+    return { reason: `mapping failed on this object: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
 export function indexHeld(snapshot: NetBoxSnapshot, sel: SelectionConfig): { index: HeldIndex; issues: Issue[] } {
   const issues: Issue[] = [];
   const owned = (tags: NbTag[]) =>
@@ -65,7 +74,7 @@ export function indexHeld(snapshot: NetBoxSnapshot, sel: SelectionConfig): { ind
     ...snapshot.ipRanges.map(r => memberKey('ip-range', r.id)),
   ]);
   const readable = (model: NetBoxModel, o: { id: number; display: string; url: string }): boolean => {
-    const problem = shapeProblem(model, o);
+    const problem = shapeOrThrown(model, o);
     if (problem !== undefined && !selected.has(memberKey(model, o.id))) unreadable(model, o, problem.reason);
     return problem === undefined;
   };

@@ -7,7 +7,7 @@ import type { PoolIntent } from '../model/intent.ts';
 import { describeSubject } from '../model/issue.ts';
 import type { Issue } from '../model/issue.ts';
 import { readMember, subjectOf } from './members.ts';
-import type { Member } from './members.ts';
+import type { Member, MemberResult } from './members.ts';
 import { cmp, findCollisions } from './naming.ts';
 import { buildPool, poolSubject, withheld } from './pool.ts';
 import type { VrfId } from './space.ts';
@@ -46,7 +46,10 @@ export function buildIntents(snapshot: NetBoxSnapshot, config: Config): MappingR
     ...[...snapshot.ipRanges].sort((a, b) => a.id - b.id).map(nb => ({ model: 'ip-range' as const, nb })),
   ];
   for (const obj of selected) {
-    const result = readMember(obj, config, recordedCidrs);
+    const result = contained(
+      () => readMember(obj, config, recordedCidrs),
+      err => crashedMember(obj, err, config),
+    );
     issues.push(...result.issues);
     if (result.unplaced !== undefined) unplaced.add(result.unplaced);
     if (result.member) groups.set(result.member.key, [...(groups.get(result.member.key) ?? []), result.member]);
@@ -81,7 +84,10 @@ export function buildIntents(snapshot: NetBoxSnapshot, config: Config): MappingR
   const intents: PoolIntent[] = [];
   for (const pool of pools) {
     if (collided.has(pool.key)) continue;
-    const built = buildPool(pool, unplaced, index, config);
+    const built = contained<{ intent?: PoolIntent; issues: Issue[] }>(
+      () => buildPool(pool, unplaced, index, config),
+      err => ({ issues: [withheld(poolSubject(pool), `mapping failed on this pool: ${messageOf(err)}`)] }),
+    );
     issues.push(...built.issues);
     if (built.intent) intents.push(built.intent);
   }
@@ -117,6 +123,52 @@ function withholdDuplicatePrefixes(members: readonly Member[], config: Config): 
     }
   }
   return issues;
+}
+
+/**
+ * Runs one object's mapping so that an exception (a bug, or NetBox data no rule foresaw) becomes an error on that
+ * object instead of ending the cycle: the other objects still map, and the object's pool is withheld, not deleted.
+ */
+function contained<T>(run: () => T, onError: (err: unknown) => T): T {
+  try {
+    return run();
+  } catch (err) {
+    return onError(err);
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+const MAPPING_BUG_HINT =
+  'this is a bug in netbox-ippool-sync: please report it with the object; its pool is left as it is';
+
+/** The object as far as it can still be named, and its pool (by `k8s_pool_name`) withheld. */
+function crashedMember(obj: { model: 'prefix' | 'ip-range'; nb: unknown }, err: unknown, config: Config): MemberResult {
+  const nb = (typeof obj.nb === 'object' && obj.nb !== null ? obj.nb : {}) as Record<string, unknown>;
+  const field = (key: string): unknown => {
+    try {
+      return nb[key];
+    } catch (readErr) {
+      return `unreadable (${messageOf(readErr)})`;
+    }
+  };
+  const id = typeof field('id') === 'number' ? (field('id') as number) : 0;
+  const display = typeof field('display') === 'string' ? (field('display') as string) : `#${id}`;
+  const url = field('url');
+  const issue: Issue = {
+    severity: 'error',
+    subject: { type: 'netbox', model: obj.model, id, display, ...(typeof url === 'string' ? { url } : {}) },
+    reason: `mapping failed on this object: ${messageOf(err)}`,
+    hint: MAPPING_BUG_HINT,
+  };
+  const cfs = field('custom_fields');
+  const poolName =
+    typeof cfs === 'object' && cfs !== null
+      ? (cfs as Record<string, unknown>)[config.selection.customFields.poolName]
+      : undefined;
+  return { issues: [issue], ...(typeof poolName === 'string' && poolName !== '' ? { unplaced: poolName } : {}) };
 }
 
 function sortIssues(issues: Issue[]): Issue[] {

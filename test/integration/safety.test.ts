@@ -1,3 +1,4 @@
+import { liveCluster } from '../../src/k8s/cluster.ts';
 import { randomBytes } from 'node:crypto';
 import { createServer, connect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -330,7 +331,7 @@ describe('apiserver failures', () => {
       const kube = new RecordingKubeClient({ kubeconfig: inject('kubeconfigPath') });
       try {
         const planned = await runCycle(
-          { config: lab.config, netbox: lab.client, adapters: ADAPTERS, kube },
+          { config: lab.config, netbox: lab.client, adapters: ADAPTERS, ...liveCluster(kube) },
           { apply: false },
         );
         expect(planned.plan.changes.map(ch => `${ch.action} ${ch.name}`)).toEqual([`update raced-${c}`]);

@@ -1,3 +1,4 @@
+import { liveCluster } from '../../src/k8s/cluster.ts';
 import { inject } from 'vitest';
 import { kubeRequest } from '../../dev/control-plane/index.ts';
 import type { KubeCredentials, KubeResponse } from '../../dev/control-plane/index.ts';
@@ -194,7 +195,10 @@ export async function cycleWith(
   netbox: NetBoxReader = lab.client,
 ): Promise<RecordedRun> {
   const before = kube.writeCount();
-  const result = await runCycle({ config: lab.config, netbox, adapters: ADAPTERS, kube }, { apply: true, ...opts });
+  const result = await runCycle(
+    { config: lab.config, netbox, adapters: ADAPTERS, ...liveCluster(kube) },
+    { apply: true, ...opts },
+  );
   const actions = result.plan.changes.map(c => `${c.action} ${c.kind ?? '-'} ${c.name}`);
   return { ...result, writes: kube.writeCount() - before, actions };
 }

@@ -1,3 +1,4 @@
+import { liveCluster } from '../../src/k8s/cluster.ts';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { parseConfig } from '../../src/config/config.ts';
@@ -88,7 +89,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       );
       try {
         const result = await runCycle(
-          { config, netbox: client, adapters: ADAPTERS, kube },
+          { config, netbox: client, adapters: ADAPTERS, ...liveCluster(kube) },
           {
             apply: o.apply ?? true,
             serverDryRun: o.serverDryRun,
