@@ -76,16 +76,14 @@ export function readMember(obj: SelectedObject, config: Config, recordedCidrs: (
     return unplacedResult(issues, shape.field === 'custom_fields' ? undefined : poolNameOf(nb, config));
   }
 
-  const cf = config.selection.customFields;
-  const { params, problems } = readPoolParams(nb.custom_fields ?? {}, cf);
-  for (const p of problems) report.error(p.reason, p.field, p.hint);
-  // An unreadable k8s_pool_kind must not fall back to the role: that could publish the space as another kind.
-  const kindUnreadable = problems.some(p => p.field === `custom_fields.${cf.poolKind}`);
-  const kind = kindUnreadable ? undefined : kindOf(nb, params, config, report);
+  const read = readParams(nb, config);
+  const { params } = read;
+  for (const p of read.problems) report.error(p.reason, p.field, p.hint);
+  const kind = kindOf(nb, read, config, report);
   const vrfId = nb.vrf?.id ?? null;
   const space = readSpace(obj, kind, () => recordedCidrs(vrfId), report);
-  if (space !== undefined) checkGateway(params.gateway, space.network, cf, report);
-  const namespace = kind === undefined ? undefined : namespaceOf(kind, params, config, report);
+  if (space !== undefined) checkGateway(params.gateway, space.network, config.selection.customFields, report);
+  const namespace = namespaceOf(kind, params, config, report);
 
   if (kind === undefined || space === undefined) return unplacedResult(issues, params.poolName);
   const member: Member = {
@@ -140,15 +138,26 @@ function publishedStatus(nb: { status: unknown }, report: Reporter): Member['sta
   return status === 'active' || status === 'deprecated' ? status : undefined;
 }
 
+function readParams(nb: NbPrefix | NbIpRange, config: Config): ReturnType<typeof readPoolParams> {
+  return readPoolParams(nb.custom_fields ?? {}, config.selection.customFields);
+}
+
 /** The pool name of an object whose shape is wrong elsewhere, so its pool can be withheld as a whole. */
 function poolNameOf(nb: NbPrefix | NbIpRange, config: Config): string | undefined {
-  return readPoolParams(nb.custom_fields ?? {}, config.selection.customFields).params.poolName;
+  return readParams(nb, config).params.poolName;
 }
 
 /** `k8s_pool_kind` wins; else the role's kind from `selection.roles`. */
-function kindOf(nb: NbPrefix | NbIpRange, params: PoolParams, config: Config, report: Reporter): PoolKind | undefined {
-  if (params.kind !== undefined) return params.kind;
+function kindOf(
+  nb: NbPrefix | NbIpRange,
+  { params, problems }: ReturnType<typeof readPoolParams>,
+  config: Config,
+  report: Reporter,
+): PoolKind | undefined {
   const cf = config.selection.customFields;
+  // An unreadable k8s_pool_kind must not fall back to the role: that could publish the space as another kind.
+  if (problems.some(p => p.field === `custom_fields.${cf.poolKind}`)) return undefined;
+  if (params.kind !== undefined) return params.kind;
   const hint = `set custom field ${cf.poolKind} or map the role in the config`;
   const roleSlug = nb.role?.slug;
   if (roleSlug === undefined) {
@@ -220,7 +229,13 @@ function checkGateway(gateway: IpAddress | undefined, network: Cidr, cf: CustomF
 }
 
 /** Namespaced kinds: the field, else the kind's configured namespace, else its default. Others have none. */
-function namespaceOf(kind: PoolKind, params: PoolParams, config: Config, report: Reporter): string | undefined {
+function namespaceOf(
+  kind: PoolKind | undefined,
+  params: PoolParams,
+  config: Config,
+  report: Reporter,
+): string | undefined {
+  if (kind === undefined) return undefined;
   if (NAMESPACED_KINDS.has(kind)) {
     return params.namespace ?? configuredNamespace(config, kind) ?? DEFAULT_NAMESPACES[kind];
   }

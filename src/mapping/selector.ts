@@ -111,6 +111,10 @@ function isOp(t: Token, ...texts: string[]): boolean {
   return t.type === 'op' && texts.includes(t.text);
 }
 
+function isWord(t: Token, ...texts: string[]): boolean {
+  return t.type === 'word' && texts.includes(t.text);
+}
+
 /** Where a requirement may end: before "," or at the end of the selector. */
 function atSeparator(t: Token): boolean {
   return t.type === 'end' || isOp(t, ',');
@@ -122,29 +126,38 @@ function wrong(t: Token, expected: string): Failure {
 
 /** `key`, `!key`, `key=v`, `key==v`, `key!=v`, `key in (a,b)`, `key notin (a,b)`. */
 function parseRequirement(tokens: Cursor): Parsed<LabelRequirement> {
+  const subject = parseKey(tokens);
+  if (!subject.ok) return subject;
+  const { key, negated } = subject.value;
+  const op = tokens.peek();
+  if (negated || atSeparator(op)) {
+    return { ok: true, value: { key, operator: negated ? 'DoesNotExist' : 'Exists', values: [] } };
+  }
+  if (isOp(op, '=', '==', '!=')) {
+    tokens.next();
+    return parseEquality(tokens, key, isOp(op, '!=') ? 'NotIn' : 'In');
+  }
+  if (isWord(op, 'in', 'notin')) {
+    tokens.next();
+    return parseSet(tokens, key, isWord(op, 'in') ? 'in' : 'notin');
+  }
+  if (isOp(op, '<', '>')) {
+    return fail(
+      `at character ${op.pos}: ${describe(op)} is not supported in pool node selectors; use in (...) instead`,
+    );
+  }
+  return wrong(op, '"=", "==", "!=", "in", "notin", "," or end of input');
+}
+
+/** A label key, with the `!` that makes it "does not exist". */
+function parseKey(tokens: Cursor): Parsed<{ key: string; negated: boolean }> {
   let t = tokens.next();
   const negated = isOp(t, '!');
   if (negated) t = tokens.next();
   if (t.type !== 'word') return wrong(t, 'a label key');
   const keyProblem = checkKey(t.text);
   if (keyProblem) return fail(`at character ${t.pos}: ${keyProblem}`);
-  const key = t.text;
-  const op = tokens.peek();
-  if (negated || atSeparator(op)) {
-    return { ok: true, value: { key, operator: negated ? 'DoesNotExist' : 'Exists', values: [] } };
-  }
-  if (op.type === 'op' && (op.text === '=' || op.text === '==' || op.text === '!=')) {
-    tokens.next();
-    return parseEquality(tokens, key, op.text === '!=' ? 'NotIn' : 'In');
-  }
-  if (op.type === 'word' && (op.text === 'in' || op.text === 'notin')) {
-    tokens.next();
-    return parseSet(tokens, key, op.text);
-  }
-  if (op.type === 'op' && (op.text === '<' || op.text === '>')) {
-    return fail(`at character ${op.pos}: "${op.text}" is not supported in pool node selectors; use in (...) instead`);
-  }
-  return wrong(op, '"=", "==", "!=", "in", "notin", "," or end of input');
+  return { ok: true, value: { key: t.text, negated } };
 }
 
 /** The value after `=`, `==` or `!=`; an empty value (`key=`) is a valid label value. */
