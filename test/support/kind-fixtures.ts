@@ -4,7 +4,13 @@ import type { IpRange } from '../../src/ip/index.ts';
 import type { NetBoxObjectRef, PoolBlock, PoolIntent, PoolKind } from '../../src/model/intent.ts';
 import type { K8sObject } from '../../src/model/k8s-object.ts';
 import { describeSubject } from '../../src/model/issue.ts';
-import type { Allocation, ObservedObjects, PoolKindAdapter, RenderContext, RenderResult } from '../../src/kinds/adapter.ts';
+import type {
+  Allocation,
+  ObservedObjects,
+  PoolKindAdapter,
+  RenderContext,
+  RenderResult,
+} from '../../src/kinds/adapter.ts';
 
 /**
  * Test support for the kind adapters: a small PoolIntent builder and an independent spelling of the ownership

@@ -4,7 +4,16 @@ import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { NetBoxClient } from './client.ts';
 import { NetBoxNotFoundError, NetBoxUnavailableError, NetBoxValidationError } from './errors.ts';
-import { BASE, interceptNetBox, ipAddress, page, statusBody, testClient, V1_TOKEN, V2_TOKEN } from '../../../test/support/nock-netbox.ts';
+import {
+  BASE,
+  interceptNetBox,
+  ipAddress,
+  page,
+  statusBody,
+  testClient,
+  V1_TOKEN,
+  V2_TOKEN,
+} from '../../../test/support/nock-netbox.ts';
 import { buildAgents, routeOf } from './transport.ts';
 
 interceptNetBox();
