@@ -78,36 +78,70 @@ interface Member {
 
 /** Pool-wide rules from the CRD's CEL validations and libcalico's validator. */
 function checkSettings(intent: PoolIntent, s: CalicoSettings, selector: string, issues: Issues): void {
-  const fail = (key: string, reason: string) =>
+  const problems = [...versionProblems(s), ...combinationProblems(s, selector), ...selectorProblems(s, selector)];
+  for (const [key, reason] of problems) {
     issues.error(poolSubject(intent), reason, {
       field: key === 'nodeSelector' ? FIELDS.nodeSelector : settingField(intent, [key]),
     });
+  }
+}
+
+/** A setting Calico would reject, and why. */
+type SettingProblem = [key: string, reason: string];
+
+/** Fields the configured Calico release does not know yet. */
+function versionProblems(s: CalicoSettings): SettingProblem[] {
   const [major = 0, minor = 0] = s.calicoVersion.split('.').map(Number);
+  const problems: SettingProblem[] = [];
   for (const [key, [M, m]] of Object.entries(SINCE) as [keyof CalicoSettings, [number, number]][]) {
     if (s[key] !== undefined && (major < M || (major === M && minor < m)))
-      fail(key, `${key} needs Calico ${M}.${m} or newer (calicoVersion is ${s.calicoVersion})`);
+      problems.push([key, `${key} needs Calico ${M}.${m} or newer (calicoVersion is ${s.calicoVersion})`]);
   }
+  return problems;
+}
+
+/** Settings that are each valid but cannot go together. */
+function combinationProblems(s: CalicoSettings, selector: string): SettingProblem[] {
   const uses = s.allowedUses ?? [];
   const loadBalancer = uses.includes('LoadBalancer');
-  if (s.ipipMode !== 'Never' && s.vxlanMode !== 'Never')
-    fail('ipipMode', 'ipipMode and vxlanMode cannot both be enabled');
-  if (loadBalancer && uses.length > 1)
-    fail('allowedUses', 'LoadBalancer cannot be combined with Workload or Tunnel allowed uses');
-  if (loadBalancer && (s.ipipMode !== 'Never' || s.vxlanMode !== 'Never'))
-    fail('allowedUses', 'a LoadBalancer pool cannot use IPIP or VXLAN; set ipipMode and vxlanMode to Never');
-  if (loadBalancer && selector !== 'all()')
-    fail('nodeSelector', 'a LoadBalancer pool must select all nodes (nodeSelector all())');
-  if (loadBalancer && s.disableBGPExport === true)
-    fail('disableBGPExport', 'a LoadBalancer pool cannot disable BGP export');
-  if (uses.includes('Tunnel') && s.namespaceSelector !== undefined)
-    fail('namespaceSelector', 'a pool with allowed use Tunnel cannot have a namespaceSelector');
+  const rules: [broken: boolean, ...SettingProblem][] = [
+    [s.ipipMode !== 'Never' && s.vxlanMode !== 'Never', 'ipipMode', 'ipipMode and vxlanMode cannot both be enabled'],
+    [
+      loadBalancer && uses.length > 1,
+      'allowedUses',
+      'LoadBalancer cannot be combined with Workload or Tunnel allowed uses',
+    ],
+    [
+      loadBalancer && (s.ipipMode !== 'Never' || s.vxlanMode !== 'Never'),
+      'allowedUses',
+      'a LoadBalancer pool cannot use IPIP or VXLAN; set ipipMode and vxlanMode to Never',
+    ],
+    [
+      loadBalancer && selector !== 'all()',
+      'nodeSelector',
+      'a LoadBalancer pool must select all nodes (nodeSelector all())',
+    ],
+    [loadBalancer && s.disableBGPExport === true, 'disableBGPExport', 'a LoadBalancer pool cannot disable BGP export'],
+    [
+      uses.includes('Tunnel') && s.namespaceSelector !== undefined,
+      'namespaceSelector',
+      'a pool with allowed use Tunnel cannot have a namespaceSelector',
+    ],
+  ];
+  return rules.filter(([broken]) => broken).map(([, key, reason]): SettingProblem => [key, reason]);
+}
+
+/** What libcalico's validator refuses in a selector of an IPPool. */
+function selectorProblems(s: CalicoSettings, selector: string): SettingProblem[] {
+  const problems: SettingProblem[] = [];
   for (const [key, value] of [
     ['nodeSelector', selector],
     ['namespaceSelector', s.namespaceSelector ?? ''],
   ] as const) {
-    if (value.includes('global(')) fail(key, `global() is not valid in an IPPool ${key}`);
-    if (value.length > 1024) fail(key, `${key} is longer than 1024 characters`);
+    if (value.includes('global(')) problems.push([key, `global() is not valid in an IPPool ${key}`]);
+    if (value.length > 1024) problems.push([key, `${key} is longer than 1024 characters`]);
   }
+  return problems;
 }
 
 function blockSizeFor(intent: PoolIntent, s: CalicoSettings, family: Family, issues: Issues): number | undefined {

@@ -1,6 +1,6 @@
 import { cidrContainsAddress, cidrRange, formatCidr } from '../ip/index.ts';
-import type { Cidr, IpRange } from '../ip/index.ts';
-import type { Config } from '../config/config.ts';
+import type { Cidr, IpAddress, IpRange } from '../ip/index.ts';
+import type { Config, CustomFieldNames } from '../config/config.ts';
 import type { NbBrief, NbIpRange, NbPrefix, NbVrfBrief } from '../model/netbox.ts';
 import { adapterFor } from '../kinds/registry.ts';
 import { readPoolParams } from './custom-fields.ts';
@@ -54,126 +54,208 @@ export function statusOf(o: { status: unknown }): string {
  * Reads one selected object. Returns no member for statuses that are not published (reserved, container, …)
  * and for objects whose pool cannot be identified (unparseable space, unknown kind).
  */
-export function readMember(
-  obj: { model: 'prefix'; nb: NbPrefix } | { model: 'ip-range'; nb: NbIpRange },
-  config: Config,
-  recordedCidrs: (vrf: VrfId) => Cidr[],
-): MemberResult {
+export function readMember(obj: SelectedObject, config: Config, recordedCidrs: (vrf: VrfId) => Cidr[]): MemberResult {
   const nb = obj.nb;
   const ref: NetBoxObjectRef = { model: obj.model, id: nb.id, url: nb.url, display: nb.display };
-  const subject = subjectOf(ref);
   const issues: Issue[] = [];
-  const error = (reason: string, field?: string, hint?: string) =>
-    issues.push({ severity: 'error', subject, reason, ...(field ? { field } : {}), ...(hint ? { hint } : {}) });
+  const report = reporter(subjectOf(ref), issues);
 
-  const status = statusOf(nb);
-  if (status === '') {
-    // Selected as active or deprecated, yet unreadable: unpublishing it on a guess would delete its pool.
-    error('has no readable status', 'status', 'check the NetBox API version and the object in NetBox');
-    return { issues };
-  }
-  if (status !== 'active' && status !== 'deprecated') return { issues };
+  const status = publishedStatus(nb, report);
+  if (status === undefined) return { issues };
   const shape = shapeProblem(obj.model, nb);
   if (shape !== undefined) {
-    error(`cannot be read: ${shape.reason}`, shape.field, 'check the NetBox API version and the object in NetBox');
-    const poolName =
-      shape.field === 'custom_fields'
-        ? undefined
-        : readPoolParams(nb.custom_fields ?? {}, config.selection.customFields).params.poolName;
-    return poolName === undefined ? { issues } : { issues, unplaced: poolName };
+    report.error(`cannot be read: ${shape.reason}`, shape.field, UNREADABLE_HINT);
+    return unplacedResult(issues, shape.field === 'custom_fields' ? undefined : poolNameOf(nb, config));
   }
 
-  const { params, problems } = readPoolParams(nb.custom_fields ?? {}, config.selection.customFields);
-  for (const p of problems) error(p.reason, p.field, p.hint);
-
-  const cf = config.selection.customFields;
-  const roleSlug = nb.role?.slug;
-  // An unreadable k8s_pool_kind must not fall back to the role: that could publish the space as another kind.
-  const kindUnreadable = problems.some(p => p.field === `custom_fields.${cf.poolKind}`);
-  const kind = kindUnreadable
-    ? undefined
-    : (params.kind ?? (roleSlug === undefined ? undefined : config.selection.roles[roleSlug]));
-  if (kind === undefined && !kindUnreadable) {
-    error(
-      roleSlug === undefined
-        ? 'has no role, so its pool kind is unknown'
-        : `role ${roleSlug} is not mapped to a pool kind in selection.roles`,
-      roleSlug === undefined ? 'role' : `custom_fields.${cf.poolKind}`,
-      `set custom field ${cf.poolKind} or map the role in the config`,
-    );
-  }
-
-  let range: IpRange | undefined;
-  let network: Cidr | undefined;
+  const read = readParams(nb, config);
+  const { params } = read;
+  for (const p of read.problems) report.error(p.reason, p.field, p.hint);
+  const kind = kindOf(nb, read, config, report);
   const vrfId = nb.vrf?.id ?? null;
-  if (obj.model === 'prefix') {
-    const cidr = prefixCidr(obj.nb);
-    if (cidr.ok) {
-      network = cidr.value;
-      range = cidrRange(cidr.value);
-    } else error(`invalid prefix "${obj.nb.prefix}": ${cidr.reason}`, 'prefix');
-  } else {
-    const span = ipRangeSpan(obj.nb);
-    if (!span.ok) error(`invalid IP range: ${span.reason}`, 'start_address');
-    else {
-      range = span.value.range;
-      const found = rangeNetwork(span.value, recordedCidrs(vrfId));
-      network = found.network;
-      if (found.source === 'covering' && kind !== undefined && adapterFor(kind).needsSubnet) {
-        error(
-          `no NetBox prefix contains this IP range and its /${span.value.maskNetwork.prefixLength} mask does not cover it, so its subnet is unknown`,
-          'start_address',
-          `enter the range with its subnet's mask (e.g. /24) or record the parent prefix in NetBox`,
-        );
-      }
-    }
-  }
+  const space = readSpace(obj, kind, () => recordedCidrs(vrfId), report);
+  if (space !== undefined) checkGateway(params.gateway, space.network, config.selection.customFields, report);
+  const namespace = namespaceOf(kind, params, config, report);
 
-  if (params.gateway !== undefined && network !== undefined && !cidrContainsAddress(network, params.gateway)) {
-    error(
-      `gateway is outside the object's network ${formatCidr(network)}`,
-      `custom_fields.${cf.gateway}`,
-      'set a gateway inside the network, or clear the field to use the address tagged as gateway',
-    );
-  }
-
-  let namespace: string | undefined;
-  const defaultNamespace = kind === undefined ? undefined : adapterFor(kind).defaultNamespace;
-  if (kind !== undefined && defaultNamespace !== undefined) {
-    namespace = params.namespace ?? configuredNamespace(config, kind) ?? defaultNamespace;
-  } else if (kind !== undefined && params.namespace !== undefined) {
-    issues.push({
-      severity: 'warning',
-      subject,
-      field: `custom_fields.${cf.namespace}`,
-      reason: `${kind} pools are cluster-scoped; the namespace "${params.namespace}" is ignored`,
-    });
-  }
-
-  if (kind === undefined || range === undefined || network === undefined) {
-    return params.poolName === undefined ? { issues } : { issues, unplaced: params.poolName };
-  }
-  const vrfPart = nb.vrf ? vrfSlug(nb.vrf) : undefined;
-  const name =
-    params.poolName ??
-    (obj.model === 'prefix' ? prefixName(network, nb.id, vrfPart) : rangeName(range, nb.id, vrfPart));
-  const key = `${kind}/${namespace ?? ''}/${params.poolName === undefined ? `#${obj.model}:${nb.id}` : params.poolName}`;
+  if (kind === undefined || space === undefined) return unplacedResult(issues, params.poolName);
   const member: Member = {
     ref,
     status,
     vrf: nb.vrf,
     vrfId,
     tenant: nb.tenant,
-    range,
-    network,
+    ...space,
     kind,
-    key,
-    name,
+    key: memberKeyOf(obj, kind, namespace, params.poolName),
+    name: params.poolName ?? generatedName(obj, space),
     params,
     valid: !issues.some(i => i.severity === 'error'),
   };
   if (namespace !== undefined) member.namespace = namespace;
   return { member, issues };
+}
+
+type SelectedObject = { model: 'prefix'; nb: NbPrefix } | { model: 'ip-range'; nb: NbIpRange };
+
+/** Where a member's addresses are: its own range and the network (subnet) they belong to. */
+type Space = Pick<Member, 'range' | 'network'>;
+
+interface Reporter {
+  error(reason: string, field?: string, hint?: string): void;
+  warning(reason: string, field: string): void;
+}
+
+function reporter(subject: IssueSubject, issues: Issue[]): Reporter {
+  return {
+    error: (reason, field, hint) =>
+      issues.push({ severity: 'error', subject, reason, ...(field ? { field } : {}), ...(hint ? { hint } : {}) }),
+    warning: (reason, field) => issues.push({ severity: 'warning', subject, field, reason }),
+  };
+}
+
+const UNREADABLE_HINT = 'check the NetBox API version and the object in NetBox';
+
+function unplacedResult(issues: Issue[], poolName: string | undefined): MemberResult {
+  return poolName === undefined ? { issues } : { issues, unplaced: poolName };
+}
+
+/** `active` and `deprecated` are published; other statuses are not, and an unreadable one is an error. */
+function publishedStatus(nb: { status: unknown }, report: Reporter): Member['status'] | undefined {
+  const status = statusOf(nb);
+  if (status === '') {
+    // Selected as active or deprecated, yet unreadable: unpublishing it on a guess would delete its pool.
+    report.error('has no readable status', 'status', UNREADABLE_HINT);
+    return undefined;
+  }
+  return status === 'active' || status === 'deprecated' ? status : undefined;
+}
+
+function readParams(nb: NbPrefix | NbIpRange, config: Config): ReturnType<typeof readPoolParams> {
+  return readPoolParams(nb.custom_fields ?? {}, config.selection.customFields);
+}
+
+/** The pool name of an object whose shape is wrong elsewhere, so its pool can be withheld as a whole. */
+function poolNameOf(nb: NbPrefix | NbIpRange, config: Config): string | undefined {
+  return readParams(nb, config).params.poolName;
+}
+
+/** `k8s_pool_kind` wins; else the role's kind from `selection.roles`. */
+function kindOf(
+  nb: NbPrefix | NbIpRange,
+  { params, problems }: ReturnType<typeof readPoolParams>,
+  config: Config,
+  report: Reporter,
+): PoolKind | undefined {
+  const cf = config.selection.customFields;
+  // An unreadable k8s_pool_kind must not fall back to the role: that could publish the space as another kind.
+  if (problems.some(p => p.field === `custom_fields.${cf.poolKind}`)) return undefined;
+  if (params.kind !== undefined) return params.kind;
+  const hint = `set custom field ${cf.poolKind} or map the role in the config`;
+  const roleSlug = nb.role?.slug;
+  if (roleSlug === undefined) {
+    report.error('has no role, so its pool kind is unknown', 'role', hint);
+    return undefined;
+  }
+  const kind = config.selection.roles[roleSlug];
+  if (kind === undefined) {
+    report.error(
+      `role ${roleSlug} is not mapped to a pool kind in selection.roles`,
+      `custom_fields.${cf.poolKind}`,
+      hint,
+    );
+  }
+  return kind;
+}
+
+function readSpace(
+  obj: SelectedObject,
+  kind: PoolKind | undefined,
+  recorded: () => Cidr[],
+  report: Reporter,
+): Space | undefined {
+  return obj.model === 'prefix' ? prefixSpace(obj.nb, report) : ipRangeSpace(obj.nb, kind, recorded, report);
+}
+
+function prefixSpace(nb: NbPrefix, report: Reporter): Space | undefined {
+  const cidr = prefixCidr(nb);
+  if (!cidr.ok) {
+    report.error(`invalid prefix "${nb.prefix}": ${cidr.reason}`, 'prefix');
+    return undefined;
+  }
+  return { range: cidrRange(cidr.value), network: cidr.value };
+}
+
+/**
+ * An IP range's network is the recorded prefix around it, else its own mask. A mask that does not cover the
+ * range is only a guess, and kinds whose spec carries the subnet must not publish a guess.
+ */
+function ipRangeSpace(
+  nb: NbIpRange,
+  kind: PoolKind | undefined,
+  recorded: () => Cidr[],
+  report: Reporter,
+): Space | undefined {
+  const span = ipRangeSpan(nb);
+  if (!span.ok) {
+    report.error(`invalid IP range: ${span.reason}`, 'start_address');
+    return undefined;
+  }
+  const found = rangeNetwork(span.value, recorded());
+  if (found.source === 'covering' && kind !== undefined && adapterFor(kind).needsSubnet) {
+    report.error(
+      `no NetBox prefix contains this IP range and its /${span.value.maskNetwork.prefixLength} mask does not cover it, so its subnet is unknown`,
+      'start_address',
+      `enter the range with its subnet's mask (e.g. /24) or record the parent prefix in NetBox`,
+    );
+  }
+  return { range: span.value.range, network: found.network };
+}
+
+function checkGateway(gateway: IpAddress | undefined, network: Cidr, cf: CustomFieldNames, report: Reporter): void {
+  if (gateway === undefined || cidrContainsAddress(network, gateway)) return;
+  report.error(
+    `gateway is outside the object's network ${formatCidr(network)}`,
+    `custom_fields.${cf.gateway}`,
+    'set a gateway inside the network, or clear the field to use the address tagged as gateway',
+  );
+}
+
+/** Namespaced kinds: the field, else the kind's configured namespace, else its default. Others have none. */
+function namespaceOf(
+  kind: PoolKind | undefined,
+  params: PoolParams,
+  config: Config,
+  report: Reporter,
+): string | undefined {
+  if (kind === undefined) return undefined;
+  const defaultNamespace = adapterFor(kind).defaultNamespace;
+  if (defaultNamespace !== undefined) {
+    return params.namespace ?? configuredNamespace(config, kind) ?? defaultNamespace;
+  }
+  if (params.namespace !== undefined) {
+    report.warning(
+      `${kind} pools are cluster-scoped; the namespace "${params.namespace}" is ignored`,
+      `custom_fields.${config.selection.customFields.namespace}`,
+    );
+  }
+  return undefined;
+}
+
+/** Objects sharing a k8s_pool_name (same kind and namespace) form one pool; without one, each is its own pool. */
+function memberKeyOf(
+  obj: SelectedObject,
+  kind: PoolKind,
+  namespace: string | undefined,
+  poolName: string | undefined,
+): string {
+  return `${kind}/${namespace ?? ''}/${poolName === undefined ? `#${obj.model}:${obj.nb.id}` : poolName}`;
+}
+
+function generatedName(obj: SelectedObject, space: Space): string {
+  const vrfPart = obj.nb.vrf ? vrfSlug(obj.nb.vrf) : undefined;
+  return obj.model === 'prefix'
+    ? prefixName(space.network, obj.nb.id, vrfPart)
+    : rangeName(space.range, obj.nb.id, vrfPart);
 }
 
 function configuredNamespace(config: Config, kind: PoolKind): string | undefined {

@@ -112,3 +112,22 @@ describe('selectorKey', () => {
     expect(key(a) === key(b)).toBe(equal);
   });
 });
+
+describe('parseNodeSelector: where a requirement ends', () => {
+  it.each<[string, LabelRequirement[]]>([
+    ['tier=,gpu', [req('tier', 'In', ''), req('gpu', 'Exists')]],
+    ['tier!=', [req('tier', 'NotIn', '')]],
+    ['gpu,!spot', [req('gpu', 'Exists'), req('spot', 'DoesNotExist')]],
+  ])('%s', (text, requirements) => {
+    expect(parseNodeSelector(text)).toEqual({ ok: true, value: { syntax: 'labels', raw: text, requirements } });
+  });
+
+  it.each<[string, string]>([
+    ['team=(', 'at character 6: expected a label value, found "("'],
+    ['!team in (a)', 'at character 7: expected "," or end of input, found "in"'],
+    ['zone in (a,)', 'at character 12: expected a label value, found ")"'],
+  ])('%s is refused', (text, reason) => {
+    const r = parseNodeSelector(text);
+    expect(r.ok ? 'accepted' : r.reason).toBe(reason);
+  });
+});

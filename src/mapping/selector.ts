@@ -76,65 +76,116 @@ function describe(t: Token): string {
 }
 
 function parseLabelSelector(raw: string): SelectorResult {
-  const tokens = tokenize(raw);
-  let at = 0;
-  const peek = (): Token => tokens[at] ?? { type: 'end', pos: raw.length + 1 };
-  const next = (): Token => tokens[at++] ?? { type: 'end', pos: raw.length + 1 };
-  const wrong = (t: Token, expected: string) =>
-    fail(`at character ${t.pos}: expected ${expected}, found ${describe(t)}`);
-
+  const tokens = cursor(tokenize(raw), raw.length + 1);
   const requirements: LabelRequirement[] = [];
   for (;;) {
-    let t = next();
-    let negated = false;
-    if (t.type === 'op' && t.text === '!') {
-      negated = true;
-      t = next();
-    }
-    if (t.type !== 'word') return wrong(t, 'a label key');
-    const keyProblem = checkKey(t.text);
-    if (keyProblem) return fail(`at character ${t.pos}: ${keyProblem}`);
-    const key = t.text;
-    const op = peek();
-    if (negated || op.type === 'end' || (op.type === 'op' && op.text === ',')) {
-      requirements.push({ key, operator: negated ? 'DoesNotExist' : 'Exists', values: [] });
-    } else if (op.type === 'op' && (op.text === '=' || op.text === '==' || op.text === '!=')) {
-      next();
-      const v = peek();
-      let value = '';
-      if (v.type === 'word') {
-        value = v.text;
-        next();
-      } else if (!(v.type === 'end' || (v.type === 'op' && v.text === ','))) return wrong(v, 'a label value');
-      const valueProblem = checkValue(value);
-      if (valueProblem) return fail(`at character ${v.pos}: ${valueProblem}`);
-      requirements.push({ key, operator: op.text === '!=' ? 'NotIn' : 'In', values: [value] });
-    } else if (op.type === 'word' && (op.text === 'in' || op.text === 'notin')) {
-      next();
-      const open = next();
-      if (open.type !== 'op' || open.text !== '(') return wrong(open, `"(" after "${op.text}"`);
-      const values: string[] = [];
-      for (;;) {
-        const v = next();
-        if (v.type !== 'word') return wrong(v, 'a label value');
-        const valueProblem = checkValue(v.text);
-        if (valueProblem) return fail(`at character ${v.pos}: ${valueProblem}`);
-        values.push(v.text);
-        const sep = next();
-        if (sep.type === 'op' && sep.text === ')') break;
-        if (sep.type !== 'op' || sep.text !== ',') return wrong(sep, '"," or ")"');
-      }
-      requirements.push({ key, operator: op.text === 'in' ? 'In' : 'NotIn', values: [...new Set(values)].sort() });
-    } else if (op.type === 'op' && (op.text === '<' || op.text === '>')) {
-      return fail(`at character ${op.pos}: "${op.text}" is not supported in pool node selectors; use in (...) instead`);
-    } else {
-      return wrong(op, '"=", "==", "!=", "in", "notin", "," or end of input');
-    }
-    const sep = next();
+    const requirement = parseRequirement(tokens);
+    if (!requirement.ok) return requirement;
+    requirements.push(requirement.value);
+    const sep = tokens.next();
     if (sep.type === 'end') break;
-    if (sep.type !== 'op' || sep.text !== ',') return wrong(sep, '"," or end of input');
+    if (!isOp(sep, ',')) return wrong(sep, '"," or end of input');
   }
   return { ok: true, value: { syntax: 'labels', raw, requirements } };
+}
+
+type Parsed<T> = { ok: true; value: T } | Failure;
+type Failure = { ok: false; reason: string };
+
+interface Cursor {
+  peek(): Token;
+  next(): Token;
+}
+
+/** Reading past the last token keeps answering "end of input". */
+function cursor(tokens: Token[], endPos: number): Cursor {
+  let at = 0;
+  const end: Token = { type: 'end', pos: endPos };
+  return { peek: () => tokens[at] ?? end, next: () => tokens[at++] ?? end };
+}
+
+function isOp(t: Token, ...texts: string[]): boolean {
+  return t.type === 'op' && texts.includes(t.text);
+}
+
+function isWord(t: Token, ...texts: string[]): boolean {
+  return t.type === 'word' && texts.includes(t.text);
+}
+
+/** Where a requirement may end: before "," or at the end of the selector. */
+function atSeparator(t: Token): boolean {
+  return t.type === 'end' || isOp(t, ',');
+}
+
+function wrong(t: Token, expected: string): Failure {
+  return fail(`at character ${t.pos}: expected ${expected}, found ${describe(t)}`);
+}
+
+/** `key`, `!key`, `key=v`, `key==v`, `key!=v`, `key in (a,b)`, `key notin (a,b)`. */
+function parseRequirement(tokens: Cursor): Parsed<LabelRequirement> {
+  const subject = parseKey(tokens);
+  if (!subject.ok) return subject;
+  const { key, negated } = subject.value;
+  const op = tokens.peek();
+  if (negated || atSeparator(op)) {
+    return { ok: true, value: { key, operator: negated ? 'DoesNotExist' : 'Exists', values: [] } };
+  }
+  if (isOp(op, '=', '==', '!=')) {
+    tokens.next();
+    return parseEquality(tokens, key, isOp(op, '!=') ? 'NotIn' : 'In');
+  }
+  if (isWord(op, 'in', 'notin')) {
+    tokens.next();
+    return parseSet(tokens, key, isWord(op, 'in') ? 'in' : 'notin');
+  }
+  if (isOp(op, '<', '>')) {
+    return fail(
+      `at character ${op.pos}: ${describe(op)} is not supported in pool node selectors; use in (...) instead`,
+    );
+  }
+  return wrong(op, '"=", "==", "!=", "in", "notin", "," or end of input');
+}
+
+/** A label key, with the `!` that makes it "does not exist". */
+function parseKey(tokens: Cursor): Parsed<{ key: string; negated: boolean }> {
+  let t = tokens.next();
+  const negated = isOp(t, '!');
+  if (negated) t = tokens.next();
+  if (t.type !== 'word') return wrong(t, 'a label key');
+  const keyProblem = checkKey(t.text);
+  if (keyProblem) return fail(`at character ${t.pos}: ${keyProblem}`);
+  return { ok: true, value: { key: t.text, negated } };
+}
+
+/** The value after `=`, `==` or `!=`; an empty value (`key=`) is a valid label value. */
+function parseEquality(tokens: Cursor, key: string, operator: 'In' | 'NotIn'): Parsed<LabelRequirement> {
+  const v = tokens.peek();
+  let value = '';
+  if (v.type === 'word') {
+    value = v.text;
+    tokens.next();
+  } else if (!atSeparator(v)) return wrong(v, 'a label value');
+  const valueProblem = checkValue(value);
+  if (valueProblem) return fail(`at character ${v.pos}: ${valueProblem}`);
+  return { ok: true, value: { key, operator, values: [value] } };
+}
+
+/** `(a,b,…)` after `in` / `notin`: at least one value; the values are kept sorted and unique. */
+function parseSet(tokens: Cursor, key: string, op: 'in' | 'notin'): Parsed<LabelRequirement> {
+  const open = tokens.next();
+  if (!isOp(open, '(')) return wrong(open, `"(" after "${op}"`);
+  const values: string[] = [];
+  for (;;) {
+    const v = tokens.next();
+    if (v.type !== 'word') return wrong(v, 'a label value');
+    const valueProblem = checkValue(v.text);
+    if (valueProblem) return fail(`at character ${v.pos}: ${valueProblem}`);
+    values.push(v.text);
+    const sep = tokens.next();
+    if (isOp(sep, ')')) break;
+    if (!isOp(sep, ',')) return wrong(sep, '"," or ")"');
+  }
+  return { ok: true, value: { key, operator: op === 'in' ? 'In' : 'NotIn', values: [...new Set(values)].sort() } };
 }
 
 /** Calico checks the grammar itself; here only what would certainly be rejected: unbalanced quotes or brackets. */
@@ -159,6 +210,6 @@ function parseCalico(raw: string): SelectorResult {
   return { ok: true, value: { syntax: 'calico-expression', raw } };
 }
 
-function fail(reason: string): SelectorResult {
+function fail(reason: string): Failure {
   return { ok: false, reason };
 }

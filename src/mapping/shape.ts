@@ -15,33 +15,65 @@ export interface ShapeProblem {
 /** The first structural problem of a prefix, IP range or IP address row, or undefined when it is readable. */
 export function shapeProblem(model: NetBoxModel, row: object): ShapeProblem | undefined {
   const o = row as Record<string, unknown>;
-  const addressFields =
-    model === 'prefix' ? ['prefix'] : model === 'ip-range' ? ['start_address', 'end_address'] : ['address'];
-  for (const field of addressFields) {
-    if (typeof o[field] !== 'string') return { field, reason: `expected ${field} as text, got ${kindOf(o[field])}` };
-  }
-  const tags = o['tags'];
-  if (!Array.isArray(tags) || !tags.every(t => isRecord(t) && typeof t['slug'] === 'string')) {
-    return { field: 'tags', reason: `expected a list of tags with slugs, got ${kindOf(tags)}` };
-  }
-  const vrf = o['vrf'];
-  if (!isAbsent(vrf) && !(isBrief(vrf) && typeof vrf['name'] === 'string' && optionalText(vrf['rd']))) {
-    return { field: 'vrf', reason: `expected a VRF with id and name, or none, got ${kindOf(vrf)}` };
-  }
-  const tenant = o['tenant'];
-  if (!isAbsent(tenant) && !(isBrief(tenant) && optionalText(tenant['name']) && optionalText(tenant['slug']))) {
-    return { field: 'tenant', reason: `expected a tenant with an id, or none, got ${kindOf(tenant)}` };
-  }
-  // An IP address's role is a choice, read tolerantly where it is used; a prefix or range role is an ipam.Role.
-  const role = o['role'];
-  if (model !== 'ip-address' && !isAbsent(role) && !(isRecord(role) && typeof role['slug'] === 'string')) {
-    return { field: 'role', reason: `expected a role with a slug, or none, got ${kindOf(role)}` };
-  }
-  const cf = o['custom_fields'];
-  if (!isAbsent(cf) && !isRecord(cf)) {
-    return { field: 'custom_fields', reason: `expected custom fields as a mapping, got ${kindOf(cf)}` };
+  for (const rule of rulesFor(model)) {
+    const value = o[rule.field];
+    if (!rule.valid(value)) return { field: rule.field, reason: `expected ${rule.expected}, got ${kindOf(value)}` };
   }
   return undefined;
+}
+
+interface FieldRule {
+  field: string;
+  /** What the field should hold, as the problem says it: `expected <expected>, got …`. */
+  expected: string;
+  valid(value: unknown): boolean;
+}
+
+const ADDRESS_FIELDS: Record<NetBoxModel, string[]> = {
+  prefix: ['prefix'],
+  'ip-range': ['start_address', 'end_address'],
+  'ip-address': ['address'],
+};
+
+const RELATIONS: FieldRule[] = [
+  {
+    field: 'tags',
+    expected: 'a list of tags with slugs',
+    valid: v => Array.isArray(v) && v.every(t => isRecord(t) && typeof t['slug'] === 'string'),
+  },
+  {
+    field: 'vrf',
+    expected: 'a VRF with id and name, or none',
+    valid: v => isAbsent(v) || (isBrief(v) && typeof v['name'] === 'string' && optionalText(v['rd'])),
+  },
+  {
+    field: 'tenant',
+    expected: 'a tenant with an id, or none',
+    valid: v => isAbsent(v) || (isBrief(v) && optionalText(v['name']) && optionalText(v['slug'])),
+  },
+];
+
+// An IP address's role is a choice, read tolerantly where it is used; a prefix or range role is an ipam.Role.
+const ROLE: FieldRule = {
+  field: 'role',
+  expected: 'a role with a slug, or none',
+  valid: v => isAbsent(v) || (isRecord(v) && typeof v['slug'] === 'string'),
+};
+
+const CUSTOM_FIELDS: FieldRule = {
+  field: 'custom_fields',
+  expected: 'custom fields as a mapping',
+  valid: v => isAbsent(v) || isRecord(v),
+};
+
+/** The checks for one model, in the order their problems are reported. */
+function rulesFor(model: NetBoxModel): FieldRule[] {
+  const address = ADDRESS_FIELDS[model].map((field): FieldRule => ({
+    field,
+    expected: `${field} as text`,
+    valid: v => typeof v === 'string',
+  }));
+  return [...address, ...RELATIONS, ...(model === 'ip-address' ? [] : [ROLE]), CUSTOM_FIELDS];
 }
 
 function isAbsent(v: unknown): boolean {

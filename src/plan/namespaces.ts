@@ -111,8 +111,7 @@ export function planNamespaces(
     const ns = seen.get(name);
     if (ns === undefined) {
       const list = [...keys.keys()].sort().join(', ');
-      const c = annotationChange(name, `namespace ${name} does not exist; cannot set ${list}`);
-      steps.push(noteStep({ ...c, action: 'blocked', blockedAction: 'annotate' }, 'annotate'));
+      steps.push(blockedAnnotation(name, `namespace ${name} does not exist; cannot set ${list}`));
       continue;
     }
     steps.push(...planNamespace(ns, keys, single, kept));
@@ -136,41 +135,21 @@ function planNamespace(
   let removes = false;
   let allNew = true;
   for (const key of sortedUnique([...want.keys(), ...Object.keys(owned)])) {
-    const before = owned[key] ?? [];
-    const raw = ns.annotations[key];
-    const read = readAnnotation(raw, single.has(key), before);
-    if (!read.ok) {
-      if (before.length > 0) nextOwned[key] = before;
-      const c = annotationChange(ns.name, `annotation ${key} is unreadable (${read.reason}); left alone`);
-      notes.push(noteStep({ ...c, action: 'blocked', blockedAction: 'annotate' }, 'annotate'));
+    const plan = planAnnotation(ns, key, { want, single, kept }, owned[key] ?? []);
+    if (plan.owned.length > 0) nextOwned[key] = plan.owned;
+    if ('blocked' in plan) {
+      notes.push(blockedAnnotation(ns.name, plan.blocked));
       continue;
     }
-    const [current, format] = read.value;
-    const stays = before.filter(v => kept.has(v) && current.includes(v));
-    const ours = sortedUnique([...(want.get(key) ?? []), ...stays]);
-    const theirs = current.filter(v => !before.includes(v));
-    const next = sortedUnique([...theirs, ...ours]);
-    if (format === 'single' && next.length > 1) {
-      if (before.length > 0) nextOwned[key] = before;
-      const why = `annotation ${key} holds one pool name but would need ${next.join(', ')}; left alone`;
-      const c = annotationChange(ns.name, `${why} — assign at most one such pool per namespace (k8s_namespaces)`);
-      notes.push(noteStep({ ...c, action: 'blocked', blockedAction: 'annotate' }, 'annotate'));
-      continue;
-    }
-    const claimed = ours.filter(v => before.includes(v) || !current.includes(v));
-    if (claimed.length > 0) nextOwned[key] = claimed;
-    if (sameSet(next, current)) continue;
-    const added = next.filter(v => !current.includes(v));
-    const removed = current.filter(v => !next.includes(v));
+    const { edit } = plan;
+    if (edit === undefined) continue;
+    const added = edit.next.filter(v => !edit.current.includes(v));
+    const removed = edit.current.filter(v => !edit.next.includes(v));
     removes ||= removed.length > 0;
-    allNew &&= raw === undefined;
-    patch[key] = spell(next, format);
-    diff.push(fieldDiff(key, raw, patch[key]));
-    const parts = [
-      added.length > 0 ? `adds ${added.join(', ')}` : '',
-      removed.length > 0 ? `removes ${removed.join(', ')}` : '',
-    ];
-    said.push(`${key} ${parts.filter(p => p !== '').join(' and ')}`);
+    allNew &&= edit.raw === undefined;
+    patch[key] = spell(edit.next, edit.format);
+    diff.push(fieldDiff(key, edit.raw, patch[key]));
+    said.push(describeEdit(key, added, removed));
   }
   const ownedNext = Object.keys(nextOwned).length > 0 ? JSON.stringify(nextOwned) : null;
   if ((ownedNext ?? undefined) !== ownedRaw) {
@@ -193,6 +172,59 @@ function planNamespace(
     why: reason,
   };
   return [step, ...notes];
+}
+
+/** What the pools want of one namespace: values per annotation key, and which keys hold a single name. */
+interface NamespaceWants {
+  want: Map<string, Set<string>>;
+  single: ReadonlySet<string>;
+  kept: ReadonlySet<string>;
+}
+
+/**
+ * One annotation key of one namespace. `owned`: the values we own afterwards. Either the annotation is left
+ * alone with a reason (unreadable, or a single-name annotation several pools want), or it needs an edit, or not.
+ */
+type AnnotationPlan =
+  | { owned: string[]; blocked: string }
+  | { owned: string[]; edit?: { raw: string | undefined; current: string[]; next: string[]; format: Format } };
+
+function planAnnotation(
+  ns: ObservedNamespace,
+  key: string,
+  { want, single, kept }: NamespaceWants,
+  before: string[],
+): AnnotationPlan {
+  const raw = ns.annotations[key];
+  const read = readAnnotation(raw, single.has(key), before);
+  if (!read.ok) return { owned: before, blocked: `annotation ${key} is unreadable (${read.reason}); left alone` };
+  const [current, format] = read.value;
+  const stays = before.filter(v => kept.has(v) && current.includes(v));
+  const ours = sortedUnique([...(want.get(key) ?? []), ...stays]);
+  const theirs = current.filter(v => !before.includes(v));
+  const next = sortedUnique([...theirs, ...ours]);
+  if (format === 'single' && next.length > 1) {
+    const why = `annotation ${key} holds one pool name but would need ${next.join(', ')}; left alone`;
+    return { owned: before, blocked: `${why} — assign at most one such pool per namespace (k8s_namespaces)` };
+  }
+  // A value already there when we first wanted it stays the other party's.
+  const owned = ours.filter(v => before.includes(v) || !current.includes(v));
+  if (sameSet(next, current)) return { owned };
+  return { owned, edit: { raw, current, next, format } };
+}
+
+function blockedAnnotation(name: string, reason: string): Step {
+  const c = annotationChange(name, reason);
+  return noteStep({ ...c, action: 'blocked', blockedAction: 'annotate' }, 'annotate');
+}
+
+/** `cni.projectcalico.org/ipv4pools adds a, b and removes c`. */
+function describeEdit(key: string, added: string[], removed: string[]): string {
+  const parts = [
+    added.length > 0 ? `adds ${added.join(', ')}` : '',
+    removed.length > 0 ? `removes ${removed.join(', ')}` : '',
+  ];
+  return `${key} ${parts.filter(p => p !== '').join(' and ')}`;
 }
 
 function fieldDiff(key: string, from: string | undefined, to: string | null): FieldDiff {

@@ -19,7 +19,7 @@ import {
   sourcesOf,
   specHashChanged,
 } from './objects.ts';
-import type { Comparison, ImmutableChange } from './objects.ts';
+import type { Comparison } from './objects.ts';
 import type { StepClass } from './policy.ts';
 import type { Change, ChangeAction, GuardName } from '../model/plan.ts';
 import type { DesiredObject } from '../model/desired.ts';
@@ -150,16 +150,21 @@ export function heldReason(ctx: StepContext, kind: PoolKind, o: K8sObject): stri
   return undefined;
 }
 
+/** A delete or replace of a pool object that live allocations stop this cycle. */
+interface BlockedRemoval {
+  intent: ChangeAction;
+  sources: readonly NetBoxObjectRef[];
+  /** Live allocations in the pool. */
+  held: number;
+  /** Why it cannot go ahead, e.g. `blocked: 3 live allocations in 10.0.0.0/24`. */
+  blockedText: string;
+  /** Why the removal is planned; the drain quotes it. */
+  drainWhy: string;
+}
+
 /** Drain `o` if the kind can and it is not drained yet; either way a `blocked` note carries the count. */
-function drainOrBlock(
-  adapter: PoolKindAdapter,
-  o: K8sObject,
-  sources: readonly NetBoxObjectRef[],
-  held: number,
-  blockedText: string,
-  intent: ChangeAction,
-  drainWhy: string,
-): Step {
+function drainOrBlock(adapter: PoolKindAdapter, o: K8sObject, removal: BlockedRemoval): Step {
+  const { intent, sources, held, blockedText, drainWhy } = removal;
   const changes: Change[] = [];
   const drained = adapter.drain(o);
   let tail: string;
@@ -202,21 +207,32 @@ function drainOrBlock(
   };
 }
 
+/**
+ * A change to fields the cluster will not edit in place (Calico blockSize, Cilium maskSize) plans as a
+ * replacement, or as a drain while live allocations hold the pool; undefined when every changed field is mutable.
+ */
 function replaceStep(
   ctx: StepContext,
   adapter: PoolKindAdapter,
   d: DesiredObject,
   o: K8sObject,
   cmp: Comparison,
-  imm: readonly ImmutableChange[],
-): Step {
+): Step | undefined {
+  const imm = immutableChanges(adapter, o, cmp, d.object);
+  if (imm.length === 0) return undefined;
   const what = imm.map(i => `${i.path} ${short(i.from)} → ${short(i.to)}`).join('; ');
   if (d.primary) {
     const ranges = adapter.coveredRanges(o);
     const held = allocationsOfPool(ctx.allocations, adapter.kind, o, ranges).length;
     if (held > 0) {
       const text = `${what} cannot change in place; blocked: ${countPhrase(held)} in ${describeRanges(ranges)}`;
-      return drainOrBlock(adapter, o, d.sources, held, text, 'replace', `${what} needs a replacement`);
+      return drainOrBlock(adapter, o, {
+        intent: 'replace',
+        sources: d.sources,
+        held,
+        blockedText: text,
+        drainWhy: `${what} needs a replacement`,
+      });
     }
   }
   const why = `${what} cannot change in place: replace`;
@@ -272,8 +288,8 @@ export function planDesired(
     c.diff = cmp.diff;
     return noteStep(c, 'update', 'invalid-source');
   }
-  const imm = immutableChanges(adapter, o, cmp, d.object);
-  if (imm.length > 0) return replaceStep(ctx, adapter, d, o, cmp, imm);
+  const replacement = replaceStep(ctx, adapter, d, o, cmp);
+  if (replacement !== undefined) return replacement;
   if (d.primary) {
     const removed = subtractRanges(adapter.coveredRanges(o), adapter.coveredRanges(d.object));
     const hit = allocationsInRemovedSpace(ctx.allocations, adapter.kind, o, removed);
@@ -319,7 +335,8 @@ export function planOrphan(ctx: StepContext, adapter: PoolKindAdapter, o: K8sObj
     const n = allocationsOfPool(ctx.allocations, adapter.kind, o, ranges).length;
     if (n > 0) {
       const text = `blocked: ${countPhrase(n)} in ${describeRanges(ranges)}`;
-      return { ...drainOrBlock(adapter, o, sources, n, text, 'delete', gone), orphan };
+      const step = drainOrBlock(adapter, o, { intent: 'delete', sources, held: n, blockedText: text, drainWhy: gone });
+      return { ...step, orphan };
     }
   }
   const c = changeFor('delete', adapter.kind, o, sources, gone);
