@@ -1,6 +1,6 @@
 import { mkdir, readFile, readdir, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { stringify } from 'yaml';
+import { Document, isScalar, parse, visit } from 'yaml';
 import type { K8sObject } from '../k8s/object.ts';
 import { canonical } from './diff.ts';
 
@@ -56,8 +56,54 @@ function manifestObject(o: K8sObject): Record<string, unknown> {
   return { apiVersion, kind, metadata: meta, ...rest };
 }
 
+/**
+ * Words a YAML 1.1 reader resolves to a boolean, null, merge key or value key, in any case (YAML 1.1 lists a few
+ * spellings; readers differ, so every case is quoted).
+ */
+const YAML11_WORDS = /^(y|n|yes|no|on|off|true|false|null|~|<<|=|[-+]?\.(inf|nan))$/i;
+/** go-yaml v2 (under sigs.k8s.io/yaml) drops every `_`, then parses as Go does: `0X1F`, `0O17` and `08` are numbers. */
+const GO_INT = /^[-+]?(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO]?[0-7]+|[0-9]+)$/;
+const GO_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+
+function readsBackAs(text: string, version: '1.1' | '1.2'): unknown {
+  try {
+    return parse(text, { version, logLevel: 'silent' });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a string written plain could be read as anything but itself: by a YAML 1.1 reader (kubectl, Flux and Argo
+ * CD decode manifests with sigs.k8s.io/yaml: `No`, `on`, `0x1f`, `1_000`, `010`, `1:20`, `2001-12-14`), by a
+ * YAML 1.2 reader (`0o17`), or by go-yaml v2's own number parsing. Such strings are written double-quoted, which
+ * every reader reads as the string. Multi-line strings are left to the library (block scalars are always strings).
+ */
+export function needsQuotes(value: string): boolean {
+  if (value.includes('\n')) return false;
+  const digits = value.replaceAll('_', '');
+  return (
+    YAML11_WORDS.test(value) ||
+    GO_INT.test(digits) ||
+    GO_FLOAT.test(digits) ||
+    readsBackAs(value, '1.1') !== value ||
+    readsBackAs(value, '1.2') !== value
+  );
+}
+
+/** YAML that every reader decodes to `value`: YAML 1.2 as written, with every ambiguous string quoted. */
+export function unambiguousYaml(value: unknown): string {
+  const doc = new Document(value);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (isScalar(node) && typeof node.value === 'string' && needsQuotes(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0, indentSeq: true });
+}
+
 export function manifestYaml(o: K8sObject): string {
-  return MANIFEST_HEADER + stringify(manifestObject(o), { lineWidth: 0, indentSeq: true });
+  return MANIFEST_HEADER + unambiguousYaml(manifestObject(o));
 }
 
 /** Relative path → file text, in path order. Two objects with one path is a bug upstream, reported as such. */
