@@ -122,6 +122,8 @@ describe('render --out, applied by a GitOps tool with server-side apply, leaves 
     for (const name of [ns, team, other]) await ensureNamespace(name);
   });
   afterAll(async () => {
+    // Leave no record of ours on the shared apiserver: other files' labs read every namespace's annotations.
+    await wipe(lab, [ns, team, other]);
     await lab.close();
     rmSync(dir, { recursive: true, force: true });
   });
