@@ -5,7 +5,7 @@ import { runCycle } from '../cycle.ts';
 import type { CycleResult } from '../cycle.ts';
 import type { ApplyReport } from '../k8s/apply.ts';
 import { formatPlan, planExitCode, planToJson } from '../plan/format.ts';
-import { renderManifests, writeManifests } from '../k8s/manifests.ts';
+import { renderToDirectory } from './render-gitops.ts';
 import { pipelineDeps } from './wiring.ts';
 import type { PipelineOptions } from './wiring.ts';
 
@@ -113,26 +113,33 @@ export function registerPipelineCommands(program: Command, setExit: (code: numbe
 
   program
     .command('render')
-    .description('GitOps mode: write the desired pool objects as YAML files instead of applying them')
-    .requiredOption('--out <dir>', 'directory to write (files we wrote before and no longer render are removed)')
+    .description(
+      'GitOps mode: write what apply would change (pools, k8s_namespaces annotations) as YAML files for server-side apply',
+    )
+    .requiredOption(
+      '--out <dir>',
+      'directory to write (pool files we wrote before and no longer render are removed; namespace files are kept)',
+    )
     .option('-c, --config <file>', 'config file')
     .option('--log-level <level>', 'log level on stderr (default warn)')
     .action(async (opts: PipelineOptions & { out: string }) => {
       const { deps, close } = await pipelineDeps({ ...opts, cluster: false });
       try {
-        const result = await runCycle(deps, { apply: false });
-        if (!result.source.healthy) {
+        const result = await renderToDirectory(deps, opts.out);
+        if (result.written === undefined) {
           process.stderr.write(`NetBox unavailable: ${result.source.reason ?? ''}; nothing written\n`);
           return setExit(1);
         }
         const hasErrors = result.issues.some(i => i.severity === 'error');
-        const files = renderManifests(result.rendered.desired.map(d => d.object));
-        const written = await writeManifests(opts.out, files, { prune: !hasErrors });
         for (const i of result.issues) process.stderr.write(`${formatIssue(i)}\n`);
-        const kept = hasErrors ? ' (invalid NetBox input: no stale file removed this run)' : '';
+        const kept = result.pruned
+          ? ''
+          : hasErrors
+            ? ' (invalid NetBox input: nothing removed this run)'
+            : ` (policy ${deps.config.policy}: nothing removed)`;
+        const { written, unchanged, removed } = result.written;
         process.stdout.write(
-          `${opts.out}: ${written.written.length} written, ${written.unchanged.length} unchanged, ` +
-            `${written.removed.length} removed${kept}\n`,
+          `${opts.out}: ${written.length} written, ${unchanged.length} unchanged, ${removed.length} removed${kept}\n`,
         );
         setExit(hasErrors ? 1 : 0);
       } finally {

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { K8sObject } from '../model/k8s-object.ts';
-import { MANIFEST_HEADER, isManifestPath, manifestPath, renderManifests, writeManifests } from './manifests.ts';
+import {
+  MANIFEST_HEADER,
+  NAMESPACE_DIR,
+  isManifestPath,
+  manifestPath,
+  readNamespaceFiles,
+  renderManifests,
+  writeManifests,
+} from './manifests.ts';
 import { CALICO_POOL, METALLB_POOL, obj } from '../../test/support/plan-fixtures.ts';
 
 const calicoPool = obj(
@@ -156,5 +164,52 @@ describe('writeManifests', () => {
 
   it('refuses paths outside the layout', async () => {
     await expect(writeManifests(dir, new Map([['../escape.yaml', 'x']]))).rejects.toThrow(/not in the manifest layout/);
+  });
+});
+
+describe('readNamespaceFiles', () => {
+  let dir = '';
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'render-ns-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const namespace = (name: string, annotations?: Record<string, string>): K8sObject => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, ...(annotations === undefined ? {} : { annotations }) },
+  });
+
+  it('reads back the Namespace files render wrote, and nothing else', async () => {
+    await writeManifests(
+      dir,
+      renderManifests([calicoPool, namespace('no', { 'cni.projectcalico.org/ipv4pools': '["on"]' }), namespace('b')]),
+    );
+    await mkdir(join(dir, NAMESPACE_DIR), { recursive: true });
+    await writeFile(join(dir, NAMESPACE_DIR, 'hand-made.yaml'), 'apiVersion: v1\nkind: Namespace\n');
+    expect(await readNamespaceFiles(dir)).toEqual([
+      { name: 'b', annotations: {} },
+      { name: 'no', annotations: { 'cni.projectcalico.org/ipv4pools': '["on"]' } },
+    ]);
+  });
+
+  it('finds none in a directory that does not exist yet', async () => {
+    expect(await readNamespaceFiles(join(dir, 'absent'))).toEqual([]);
+  });
+
+  it.each([
+    ['not YAML', `${MANIFEST_HEADER}metadata: [\n`, /cannot read .*apps\.yaml: .*restore or delete it/],
+    ['another kind', `${MANIFEST_HEADER}kind: ConfigMap\nmetadata: {name: apps}\n`, /not the Namespace apps/],
+    ['another name', `${MANIFEST_HEADER}kind: Namespace\nmetadata: {name: other}\n`, /not the Namespace apps/],
+    [
+      'an annotation that is no string',
+      `${MANIFEST_HEADER}kind: Namespace\nmetadata: {name: apps, annotations: {a: 1}}\n`,
+      /annotation values must be strings/,
+    ],
+  ])('refuses a file of ours that was edited into %s', async (_what, text, error) => {
+    await mkdir(join(dir, NAMESPACE_DIR), { recursive: true });
+    await writeFile(join(dir, NAMESPACE_DIR, 'apps.yaml'), text);
+    await expect(readNamespaceFiles(dir)).rejects.toThrow(error);
   });
 });

@@ -170,6 +170,79 @@ const cases: kit.RenderCase[] = [
   },
 ];
 
+/**
+ * Encapsulation is one choice: a settings layer (kinds.calico, then k8s_options) that names one mode turns the other
+ * off unless it names both, so `ipipMode: CrossSubnet` never meets the built-in `vxlanMode: Always`.
+ */
+describe('calico encapsulation', () => {
+  const v4 = kit.prefixBlock(1, '10.80.0.0/24');
+  const modes = (spec: unknown) => {
+    const { ipipMode, vxlanMode } = spec as Record<string, unknown>;
+    return { ipipMode, vxlanMode };
+  };
+  it.each([
+    { name: 'built-in defaults: VXLAN', expected: { ipipMode: 'Never', vxlanMode: 'Always' } },
+    {
+      name: 'k8s_options ipipMode CrossSubnet: IPIP instead of VXLAN',
+      options: { ipipMode: 'CrossSubnet' },
+      expected: { ipipMode: 'CrossSubnet', vxlanMode: 'Never' },
+    },
+    {
+      name: 'k8s_options vxlanMode CrossSubnet',
+      options: { vxlanMode: 'CrossSubnet' },
+      expected: { ipipMode: 'Never', vxlanMode: 'CrossSubnet' },
+    },
+    {
+      name: 'k8s_options vxlanMode Never alone: no encapsulation',
+      options: { vxlanMode: 'Never' },
+      expected: { ipipMode: 'Never', vxlanMode: 'Never' },
+    },
+    {
+      name: 'k8s_options naming both modes: taken as written',
+      options: { ipipMode: 'Always', vxlanMode: 'Never' },
+      expected: { ipipMode: 'Always', vxlanMode: 'Never' },
+    },
+    {
+      name: 'kinds.calico ipipMode Always: IPIP for every pool',
+      defaults: { ipipMode: 'Always' },
+      expected: { ipipMode: 'Always', vxlanMode: 'Never' },
+    },
+    {
+      name: 'kinds.calico ipipMode Always, k8s_options vxlanMode CrossSubnet: the object’s choice',
+      defaults: { ipipMode: 'Always' },
+      options: { vxlanMode: 'CrossSubnet' },
+      expected: { ipipMode: 'Never', vxlanMode: 'CrossSubnet' },
+    },
+    {
+      name: 'kinds.calico vxlanMode Never, k8s_options ipipMode CrossSubnet',
+      defaults: { vxlanMode: 'Never' },
+      options: { ipipMode: 'CrossSubnet' },
+      expected: { ipipMode: 'CrossSubnet', vxlanMode: 'Never' },
+    },
+    {
+      name: 'k8s_options unrelated to encapsulation keep the config’s choice',
+      defaults: { ipipMode: 'CrossSubnet' },
+      options: { natOutgoing: false },
+      expected: { ipipMode: 'CrossSubnet', vxlanMode: 'Never' },
+    },
+  ])('$name', ({ options, defaults, expected }) => {
+    const result = kit.render(calicoAdapter, kit.poolIntent('calico', [v4], { options: options ?? {} }), defaults);
+    expect(kit.errorsOf(result)).toEqual([]);
+    expect(result.objects.map(o => modes(o.spec))).toEqual([expected]);
+  });
+
+  it('the config layer is read the same way by config validation', () => {
+    expect(calicoAdapter.defaults.parse({ ipipMode: 'CrossSubnet' })).toMatchObject({
+      ipipMode: 'CrossSubnet',
+      vxlanMode: 'Never',
+    });
+    expect(calicoAdapter.defaults.parse({ vxlanMode: 'CrossSubnet' })).toMatchObject({
+      ipipMode: 'Never',
+      vxlanMode: 'CrossSubnet',
+    });
+  });
+});
+
 describe('calico render', () => {
   it.each(cases)('$name', c => {
     expect(kit.render(calicoAdapter, c.intent, c.defaults)).toEqual(kit.expectedResult(c));
@@ -232,9 +305,15 @@ describe('calico invalid input: rejected before the cluster sees it', () => {
       ],
     },
     {
-      name: 'IPIP together with VXLAN',
-      intent: kit.poolIntent('calico', [v4], { options: { ipipMode: 'CrossSubnet' } }),
+      name: 'IPIP together with VXLAN, both named in k8s_options',
+      intent: kit.poolIntent('calico', [v4], { options: { ipipMode: 'CrossSubnet', vxlanMode: 'Always' } }),
       error: [pool, 'custom_fields.k8s_options.ipipMode', 'ipipMode and vxlanMode cannot both be enabled'],
+    },
+    {
+      name: 'IPIP together with VXLAN, both named in kinds.calico',
+      intent: kit.poolIntent('calico', [v4]),
+      defaults: { ipipMode: 'Always', vxlanMode: 'CrossSubnet' },
+      error: [pool, 'kinds.calico.ipipMode', 'ipipMode and vxlanMode cannot both be enabled'],
     },
     {
       name: 'LoadBalancer with Workload',

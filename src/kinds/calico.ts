@@ -52,6 +52,19 @@ export const calicoSettings = z.strictObject({
 });
 type CalicoSettings = z.output<typeof calicoSettings>;
 
+/**
+ * Encapsulation is one choice made with two keys, and Calico refuses a pool with both IPIP and VXLAN enabled. So a
+ * settings layer (`kinds.calico`, or an object's `k8s_options`) that names one mode turns the other off, unless it
+ * names both: `ipipMode: CrossSubnet` alone means IPIP instead of the default VXLAN, not both.
+ */
+export function encapsulationLayer(keys: Record<string, unknown>): Record<string, unknown> {
+  const ipip = Object.hasOwn(keys, 'ipipMode');
+  const vxlan = Object.hasOwn(keys, 'vxlanMode');
+  if (ipip && !vxlan) return { ...keys, vxlanMode: 'Never' };
+  if (vxlan && !ipip) return { ...keys, ipipMode: 'Never' };
+  return keys;
+}
+
 const BLOCK_SIZES: Record<Family, { min: number; max: number; fallback: number }> = {
   4: { min: 20, max: 32, fallback: 26 },
   6: { min: 116, max: 128, fallback: 122 },
@@ -278,6 +291,7 @@ export const calicoAdapter: PoolKindAdapter = defineAdapter({
   label: 'Calico',
   defaultRole: 'k8s-pod',
   settings: calicoSettings,
+  layer: encapsulationLayer,
   drainNote: 'Calico IPPools drain by disabled: true',
   owns: [
     {

@@ -75,8 +75,10 @@ const cases: kit.RenderCase[] = [
     }),
     objects: [
       lbPool('prefix/7,prefix/8', {
-        allowFirstLastIPs: 'No',
-        blocks: [{ cidr: 'fd00:150::/124' }, { cidr: 'fd00:151::/124' }],
+        blocks: [
+          { start: 'fd00:150::1', stop: 'fd00:150::e' },
+          { start: 'fd00:151::1', stop: 'fd00:151::e' },
+        ],
         serviceSelector: {
           matchExpressions: [{ key: 'tier', operator: 'In', values: ['web'] }],
           matchLabels: { color: 'blue' },
@@ -85,6 +87,140 @@ const cases: kit.RenderCase[] = [
     ],
   },
 ];
+
+/**
+ * `allowFirstLastIPs: No`: Cilium reserves the first and last address of `cidr` blocks only, so we leave out each
+ * NetBox prefix's own first and last address ourselves and write `start`/`stop` blocks only.
+ */
+const firstLast = (allow: 'Yes' | 'No', blocks: ReturnType<typeof kit.prefixBlock>[]) =>
+  kit.poolIntent('cilium-lb', blocks, { options: { allowFirstLastIPs: allow } });
+
+const firstLastCases: {
+  name: string;
+  intent: ReturnType<typeof kit.poolIntent>;
+  sources: string;
+  blocks: unknown[];
+}[] = [
+  {
+    name: 'No, held space splits the prefix into a CIDR piece and a start/stop piece',
+    intent: firstLast('No', [
+      kit.prefixBlock(1, '10.130.0.0/24', { held: [['10.130.0.64-10.130.0.70', 'ip-range for servers']] }),
+    ]),
+    sources: 'prefix/1',
+    // Not {cidr: 10.130.0.0/26} (Cilium would lose .63) and {start: .71, stop: .255} (it would hand out .255).
+    blocks: [
+      { start: '10.130.0.1', stop: '10.130.0.63' },
+      { start: '10.130.0.71', stop: '10.130.0.254' },
+    ],
+  },
+  {
+    name: 'No, the piece left at the network address was a one-address CIDR',
+    intent: firstLast('No', [
+      kit.prefixBlock(1, '10.130.0.0/24', {
+        held: [
+          ['10.130.0.1', 'gateway'],
+          ['10.130.0.128/25', 'ip-range for servers'],
+        ],
+      }),
+    ]),
+    sources: 'prefix/1',
+    blocks: [{ start: '10.130.0.2', stop: '10.130.0.127' }],
+  },
+  {
+    name: 'No, a whole prefix',
+    intent: firstLast('No', [kit.prefixBlock(2, '10.131.0.0/28')]),
+    sources: 'prefix/2',
+    blocks: [{ start: '10.131.0.1', stop: '10.131.0.14' }],
+  },
+  {
+    name: 'No, two adjacent prefixes keep apart: each loses its own first and last address',
+    intent: firstLast('No', [kit.prefixBlock(3, '10.132.0.0/25'), kit.prefixBlock(4, '10.132.0.128/25')]),
+    sources: 'prefix/3,prefix/4',
+    blocks: [
+      { start: '10.132.0.1', stop: '10.132.0.126' },
+      { start: '10.132.0.129', stop: '10.132.0.254' },
+    ],
+  },
+  {
+    name: 'No, an IPv6 prefix',
+    intent: firstLast('No', [kit.prefixBlock(5, 'fd00:130::/120', { held: [['fd00:130::80/121', 'servers']] })]),
+    sources: 'prefix/5',
+    blocks: [{ start: 'fd00:130::1', stop: 'fd00:130::7f' }],
+  },
+  {
+    name: 'No, IP ranges: only an address that is the prefix’s own first or last is left out',
+    intent: firstLast('No', [
+      kit.rangeBlock(6, '10.140.0.0-10.140.0.20', '10.140.0.0/24'),
+      kit.rangeBlock(7, '10.140.1.10-10.140.1.20', '10.140.1.0/24'),
+      kit.rangeBlock(8, '10.140.2.240-10.140.2.255', '10.140.2.0/24'),
+    ]),
+    sources: 'ip-range/6,ip-range/7,ip-range/8',
+    blocks: [
+      { start: '10.140.0.1', stop: '10.140.0.20' },
+      { start: '10.140.1.10', stop: '10.140.1.20' },
+      { start: '10.140.2.240', stop: '10.140.2.254' },
+    ],
+  },
+  {
+    name: 'No, /31 and /32 (and /127, /128) have no first and last address to leave out, as in Cilium',
+    intent: firstLast('No', [
+      kit.prefixBlock(9, '10.150.0.0/31'),
+      kit.prefixBlock(10, '10.150.0.5/32'),
+      kit.prefixBlock(11, 'fd00:150::/127'),
+      kit.prefixBlock(12, 'fd00:150::5/128'),
+    ]),
+    sources: 'prefix/9,prefix/10,prefix/11,prefix/12',
+    blocks: [
+      { start: '10.150.0.0', stop: '10.150.0.1' },
+      { start: '10.150.0.5', stop: '10.150.0.5' },
+      { start: 'fd00:150::', stop: 'fd00:150::1' },
+      { start: 'fd00:150::5', stop: 'fd00:150::5' },
+    ],
+  },
+];
+
+describe('cilium-lb allowFirstLastIPs', () => {
+  it.each(firstLastCases)('$name', c => {
+    expect(kit.render(ciliumLbAdapter, c.intent)).toEqual({
+      objects: [lbPool(c.sources, { blocks: c.blocks })],
+      namespaceAssignments: [],
+      issues: [],
+    });
+  });
+
+  it('Yes (Cilium’s default) passes the setting on and keeps CIDR blocks', () => {
+    const intent = firstLast('Yes', [
+      kit.prefixBlock(1, '10.130.0.0/24', { held: [['10.130.0.64-10.130.0.70', 'servers']] }),
+    ]);
+    expect(kit.render(ciliumLbAdapter, intent).objects).toEqual([
+      lbPool('prefix/1', {
+        allowFirstLastIPs: 'Yes',
+        blocks: [{ cidr: '10.130.0.0/26' }, { start: '10.130.0.71', stop: '10.130.0.255' }],
+      }),
+    ]);
+  });
+
+  it('No from the config defaults works as from k8s_options', () => {
+    const intent = kit.poolIntent('cilium-lb', [kit.prefixBlock(2, '10.131.0.0/28')]);
+    expect(kit.render(ciliumLbAdapter, intent, { allowFirstLastIPs: 'No' }).objects).toEqual([
+      lbPool('prefix/2', { blocks: [{ start: '10.131.0.1', stop: '10.131.0.14' }] }),
+    ]);
+  });
+
+  it('No on a pool whose only free addresses are its first and last is refused, saying why', () => {
+    const intent = firstLast('No', [
+      kit.prefixBlock(1, '10.130.0.0/30', { held: [['10.130.0.1-10.130.0.2', 'routers']] }),
+    ]);
+    expect(kit.errorsOf(kit.render(ciliumLbAdapter, intent))).toEqual([
+      {
+        subject: 'cilium-lb pool pool-a',
+        field: undefined,
+        reason:
+          "every address of the pool is held in NetBox: nothing left to hand out (allowFirstLastIPs: No leaves out each prefix's first and last address)",
+      },
+    ]);
+  });
+});
 
 describe('cilium-lb render', () => {
   it.each(cases)('$name', c => {

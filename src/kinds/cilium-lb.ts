@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import * as ip from '../ip/index.ts';
 import type { IpRange } from '../ip/index.ts';
+import type { PoolBlock } from '../model/intent.ts';
 import type { PoolKindAdapter } from './adapter.ts';
-import { availableRanges } from './kit/address-space.ts';
+import { availableRanges, edgeAddresses } from './kit/address-space.ts';
 import { defineAdapter, withoutDefaults } from './kit/define.ts';
 import type { BuildInput, BuildOutput, Spec } from './kit/define.ts';
 import { poolSubject, warnNotApplicable } from './kit/issues.ts';
@@ -16,6 +17,13 @@ const KIND = 'cilium-lb';
  * Cilium LB-IPAM: one CiliumLoadBalancerIPPool (cilium.io/v2) whose blocks are the pool's ranges split around
  * NetBox-held addresses (a `cidr` where a piece is exactly one, else `start`/`stop`). k8s_namespaces become a
  * serviceSelector on the synthetic `io.kubernetes.service.namespace` label. Draining sets `disabled: true`.
+ *
+ * `allowFirstLastIPs: No` means "never hand out a NetBox prefix's own first and last address". Cilium itself
+ * reserves the first and last address of each `cidr` block only (not of `start`/`stop` blocks, and not of /31, /32,
+ * /127, /128), so where held space splits a prefix its `cidr` pieces would lose addresses that are free and a
+ * `start`/`stop` piece would hand out the prefix's broadcast address. With `No` we therefore leave those addresses
+ * out ourselves, render every block as `start`/`stop`, and do not pass the setting on: the pool then means the same
+ * to every Cilium release, whichever blocks it applies the setting to.
  */
 
 export const ciliumLbSettings = z.strictObject({
@@ -26,13 +34,27 @@ type CiliumLbSettings = z.output<typeof ciliumLbSettings>;
 
 const SERVICE_NAMESPACE_LABEL = 'io.kubernetes.service.namespace';
 
-function blockOf(r: IpRange): Spec {
-  const cidr = ip.rangeAsCidr(r);
-  if (cidr !== undefined) return { cidr: ip.formatCidr(cidr) };
+function startStop(r: IpRange): Spec {
   return {
     start: ip.formatAddress({ family: r.family, value: r.start }),
     stop: ip.formatAddress({ family: r.family, value: r.end }),
   };
+}
+
+function blockOf(r: IpRange): Spec {
+  const cidr = ip.rangeAsCidr(r);
+  return cidr === undefined ? startStop(r) : { cidr: ip.formatCidr(cidr) };
+}
+
+/** The first and last address of a block's NetBox prefix that lie in the block (none for /31, /32, /127, /128). */
+function prefixEdges(block: PoolBlock): IpRange[] {
+  return edgeAddresses(block.network).filter(edge => ip.rangeContains(block.range, edge));
+}
+
+/** The blocks Cilium may hand out: NetBox-held space left out, and with `No` each prefix's first and last address. */
+function lbBlocks(blocks: readonly PoolBlock[], allowFirstLast: boolean): Spec[] {
+  if (allowFirstLast) return availableRanges(blocks).map(blockOf);
+  return ip.subtractRanges(availableRanges(blocks), blocks.flatMap(prefixEdges)).map(startStop);
 }
 
 function build({ intent, settings, issues }: BuildInput<CiliumLbSettings>): BuildOutput {
@@ -40,9 +62,11 @@ function build({ intent, settings, issues }: BuildInput<CiliumLbSettings>): Buil
     nodeSelector: 'Cilium announces LB addresses through CiliumL2AnnouncementPolicy or BGP, not the pool',
     blockSize: 'Cilium LB pools have no per-node blocks',
   });
-  const blocks = availableRanges(intent.blocks).map(blockOf);
+  const allowFirstLast = settings.allowFirstLastIPs !== 'No';
+  const blocks = lbBlocks(intent.blocks, allowFirstLast);
   if (blocks.length === 0) {
-    issues.error(poolSubject(intent), 'every address of the pool is held in NetBox: nothing left to hand out');
+    const why = allowFirstLast ? '' : " (allowFirstLastIPs: No leaves out each prefix's first and last address)";
+    issues.error(poolSubject(intent), `every address of the pool is held in NetBox: nothing left to hand out${why}`);
   }
   const byNamespace =
     intent.namespaces.length === 0
@@ -50,7 +74,8 @@ function build({ intent, settings, issues }: BuildInput<CiliumLbSettings>): Buil
       : [{ key: SERVICE_NAMESPACE_LABEL, operator: 'In' as const, values: intent.namespaces }];
   const serviceSelector = labelSelector(byNamespace, settings.serviceSelector);
   const spec: Spec = { blocks };
-  if (settings.allowFirstLastIPs !== undefined) spec.allowFirstLastIPs = settings.allowFirstLastIPs;
+  // `No` is carried out above; `Yes` is what Cilium does when the field is unset, and is passed on as written.
+  if (settings.allowFirstLastIPs === 'Yes') spec.allowFirstLastIPs = 'Yes';
   if (serviceSelector !== undefined) spec.serviceSelector = serviceSelector;
   return { objects: [{ type: RESOURCES.ciliumLbPool, name: intent.name, spec }] };
 }

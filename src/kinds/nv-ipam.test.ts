@@ -175,6 +175,55 @@ describe('nv-ipam render', () => {
   });
 });
 
+/**
+ * perNodeBlockSize as current upstream validates it (IPPool.Validate since nvidia-k8s-ipam added /32 and /128
+ * subnets and single-address blocks): at least 1, and at most the subnet's host addresses — all but the network
+ * and broadcast address for IPv4, all but the subnet address for IPv6, both for /31 and /127, the one for /32, /128.
+ */
+describe('nv-ipam perNodeBlockSize follows upstream validation', () => {
+  it.each([
+    ['10.50.0.0/24', 1, true],
+    ['10.50.0.0/24', 254, true],
+    ['10.50.0.0/24', 255, false],
+    ['10.50.0.0/30', 2, true],
+    ['10.50.0.0/30', 3, false],
+    ['10.50.0.0/31', 2, true],
+    ['10.50.0.0/31', 3, false],
+    ['10.50.0.7/32', 1, true],
+    ['10.50.0.7/32', 2, false],
+    ['fd00:50::/120', 255, true],
+    ['fd00:50::/120', 256, false],
+    ['fd00:50::/127', 2, true],
+    ['fd00:50::/127', 3, false],
+    ['fd00:50::7/128', 1, true],
+    ['fd00:50::7/128', 2, false],
+    ['10.50.0.0/24', 0, false],
+    ['10.50.0.0/24', -1, false],
+  ] as const)('%s with perNodeBlockSize %d: accepted %s', (subnet, size, accepted) => {
+    const intent = kit.poolIntent('nv-ipam', [kit.prefixBlock(1, subnet)], { blockSize: size });
+    const result = kit.render(nvIpamAdapter, intent);
+    expect(kit.errorsOf(result).length === 0).toBe(accepted);
+    if (accepted) expect(result.objects[0]?.spec).toMatchObject({ subnet, perNodeBlockSize: size });
+  });
+
+  it('config check refuses a perNodeBlockSize below 1 and takes 1', () => {
+    expect(nvIpamAdapter.defaults.safeParse({ perNodeBlockSize: 0 }).success).toBe(false);
+    expect(nvIpamAdapter.defaults.safeParse({ perNodeBlockSize: 1 }).success).toBe(true);
+  });
+
+  it('names where a perNodeBlockSize that does not fit came from', () => {
+    const fromConfig = kit.render(nvIpamAdapter, kit.poolIntent('nv-ipam', [kit.prefixBlock(1, '10.50.0.0/28')]), {
+      perNodeBlockSize: 20,
+    });
+    expect(kit.errorsOf(fromConfig).map(e => e.field)).toEqual(['kinds.nv-ipam.perNodeBlockSize']);
+    const fromOptions = kit.render(
+      nvIpamAdapter,
+      kit.poolIntent('nv-ipam', [kit.prefixBlock(1, '10.50.0.0/28')], { options: { perNodeBlockSize: 20 } }),
+    );
+    expect(kit.errorsOf(fromOptions).map(e => e.field)).toEqual(['custom_fields.k8s_options.perNodeBlockSize']);
+  });
+});
+
 describe('nv-ipam invalid input (what the optional webhook would reject)', () => {
   const prefix = (opts = {}) => kit.prefixBlock(1, '10.50.0.0/24', opts);
   it.each([

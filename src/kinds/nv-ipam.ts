@@ -28,7 +28,8 @@ const perNodeExclusion = z
 
 export const nvIpamSettings = z.strictObject({
   namespace: z.string().min(1).default(DEFAULT_NAMESPACE),
-  perNodeBlockSize: z.number().int().default(32),
+  /** At least 1, as upstream validates it since single-address node blocks (and /32, /128 subnets) are supported. */
+  perNodeBlockSize: z.number().int().min(1).default(32),
   defaultGateway: z.boolean().optional(),
   routes: z.array(z.strictObject({ dst: cidrText })).optional(),
   perNodeExclusions: z.array(perNodeExclusion).optional(),
@@ -55,13 +56,14 @@ function poolSpec(intent: PoolIntent, group: NetworkGroup, settings: NvIpamSetti
   const subnet = ip.formatCidr(group.network);
   const blockSize = intent.blockSize ?? settings.perNodeBlockSize;
   const usable = ip.rangeSize(ip.usableRange(group.network));
+  // As upstream's IPPool validation: at least 1, at most the subnet's host addresses (ip.usableRange counts them
+  // as upstream does: IPv4 without network and broadcast, IPv6 without the subnet address, all of /31, /32, /127, /128).
   if (blockSize < 1 || BigInt(blockSize) > usable) {
+    const field = intent.blockSize !== undefined ? FIELDS.blockSize : settingField(intent, ['perNodeBlockSize']);
     issues.error(
       subject,
       `perNodeBlockSize ${blockSize} must be between 1 and the ${usable} usable addresses of ${subnet}`,
-      {
-        field: FIELDS.blockSize,
-      },
+      { field },
     );
   }
   const available = availableRanges(group.blocks).reduce((n, r) => n + ip.rangeSize(r), 0n);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NamespaceAssignment } from '../model/desired.ts';
-import { NAMESPACE_VALUES_ANNOTATION as OWNED, planNamespaces } from './namespaces.ts';
+import { NAMESPACE_VALUES_ANNOTATION as OWNED, planNamespaces, renderNamespaces } from './namespaces.ts';
 import type { StepClass } from './policy.ts';
 import type { ObservedNamespace } from '../model/desired.ts';
 
@@ -177,5 +177,87 @@ describe('planNamespaces', () => {
   it('plans namespaces in name order, one change each', () => {
     const steps = planNamespaces([assign('b', 'x'), assign('a', 'y'), assign('b', 'z')], [ns({}, 'b'), ns({}, 'a')]);
     expect(steps.map(s => s.changes[0]?.name)).toEqual(['a', 'b']);
+  });
+});
+
+describe('renderNamespaces: the Namespace files render --out writes', () => {
+  const CILIUM = 'ipam.cilium.io/ip-pool';
+  const single = (namespace: string, value: string): NamespaceAssignment => ({
+    namespace,
+    annotation: CILIUM,
+    values: [value],
+    format: 'single',
+  });
+  const file = (name: string, annotations?: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, ...(annotations === undefined ? {} : { annotations }) },
+  });
+
+  it('first render: our annotations and the ownership record, as apply would leave them', () => {
+    const out = renderNamespaces([assign('apps', 'pool-b', 'pool-a'), single('web', 'cpod')], [], { prune: true });
+    expect(out).toEqual({
+      objects: [
+        file('apps', { [KEY]: '["pool-a","pool-b"]', [OWNED]: `{"${KEY}":["pool-a","pool-b"]}` }),
+        file('web', { [CILIUM]: 'cpod', [OWNED]: `{"${CILIUM}":["cpod"]}` }),
+      ],
+      issues: [],
+    });
+  });
+
+  it('the same as what apply patches onto a namespace without annotations', () => {
+    const assignments = [assign('apps', 'pool-a'), single('apps', 'cpod')];
+    const [step] = planNamespaces(assignments, [ns({})]);
+    const patch = step?.changes[0]?.patch?.metadata.annotations;
+    expect(renderNamespaces(assignments, [], { prune: true }).objects[0]?.metadata.annotations).toEqual(patch);
+  });
+
+  it('a value no longer assigned is removed; the file of a namespace left with none stays, without annotations', () => {
+    const previous = [
+      ns({ [KEY]: '["pool-a","pool-old"]', [OWNED]: `{"${KEY}":["pool-a","pool-old"]}` }),
+      ns({ [KEY]: '["gone"]', [OWNED]: `{"${KEY}":["gone"]}` }, 'old-team'),
+      ns({}, 'emptied-before'),
+    ];
+    expect(renderNamespaces([assign('apps', 'pool-a')], previous, { prune: true })).toEqual({
+      objects: [
+        file('apps', { [KEY]: '["pool-a"]', [OWNED]: `{"${KEY}":["pool-a"]}` }),
+        file('emptied-before'),
+        file('old-team'),
+      ],
+      issues: [],
+    });
+  });
+
+  it('without pruning (bad NetBox input, or a policy that never removes) no value is taken away', () => {
+    const previous = [
+      ns({ [KEY]: '["pool-a","pool-old"]', [OWNED]: `{"${KEY}":["pool-a","pool-old"]}` }),
+      ns({ [KEY]: '["gone"]', [OWNED]: `{"${KEY}":["gone"]}` }, 'old-team'),
+    ];
+    expect(renderNamespaces([assign('apps', 'pool-a', 'pool-new')], previous, { prune: false }).objects).toEqual([
+      file('apps', {
+        [KEY]: '["pool-a","pool-new","pool-old"]',
+        [OWNED]: `{"${KEY}":["pool-a","pool-new","pool-old"]}`,
+      }),
+      file('old-team', { [KEY]: '["gone"]', [OWNED]: `{"${KEY}":["gone"]}` }),
+    ]);
+  });
+
+  it('what cannot be said in one annotation is a warning, and the annotation is left as it was', () => {
+    const out = renderNamespaces([single('web', 'a'), single('web', 'b')], [], { prune: true });
+    expect(out.objects).toEqual([file('web')]);
+    expect(out.issues).toEqual([
+      {
+        severity: 'warning',
+        subject: { type: 'k8s', apiVersion: 'v1', kind: 'Namespace', name: 'web' },
+        reason: `annotation ${CILIUM} holds one pool name but would need a, b; left alone — assign at most one such pool per namespace (k8s_namespaces)`,
+      },
+    ]);
+  });
+
+  it('is stable: rendering over its own output changes nothing', () => {
+    const assignments = [assign('apps', 'pool-a'), single('web', 'cpod')];
+    const first = renderNamespaces(assignments, [], { prune: true }).objects;
+    const previous = first.map(o => ns(o.metadata.annotations ?? {}, o.metadata.name));
+    expect(renderNamespaces(assignments, previous, { prune: true }).objects).toEqual(first);
   });
 });

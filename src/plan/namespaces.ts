@@ -1,4 +1,6 @@
 import type { NamespaceAssignment } from '../model/desired.ts';
+import type { K8sObject, ObjectMeta } from '../model/k8s-object.ts';
+import type { Issue } from '../model/issue.ts';
 import type { FieldDiff } from '../model/plan.ts';
 import { formatPath } from './diff.ts';
 import type { StepClass } from './policy.ts';
@@ -232,4 +234,57 @@ function fieldDiff(key: string, from: string | undefined, to: string | null): Fi
   if (from !== undefined) d.from = from;
   if (to !== null) d.to = to;
   return d;
+}
+
+/** A rendered namespace file (`render --out`): the Namespace's identity and our annotations only. */
+export interface NamespaceManifests {
+  objects: K8sObject[];
+  /** What could not be said in the files (an annotation that holds one name but would need several, …). */
+  issues: Issue[];
+}
+
+/**
+ * The Namespace manifests `render --out` writes for `k8s_namespaces`, for a GitOps tool to apply with server-side
+ * apply: the same annotation values, merged the same way, with the same ownership record as `apply` would leave on
+ * the namespace. `previous` are the namespace files the last render wrote (they stand for the cluster: they are
+ * what the GitOps tool applied). With `prune` false (bad NetBox input, or a policy that never removes) no value is
+ * taken away. A namespace that had a file keeps one, with no annotations once nothing is assigned to it any more:
+ * its server-side apply then removes our annotations, while removing the file would make a pruning GitOps tool
+ * delete the namespace itself.
+ */
+export function renderNamespaces(
+  assignments: readonly NamespaceAssignment[],
+  previous: readonly ObservedNamespace[],
+  opts: { prune: boolean },
+): NamespaceManifests {
+  const namespaces = new Map(previous.map(n => [n.name, { name: n.name, annotations: { ...n.annotations } }]));
+  for (const a of assignments) {
+    if (!namespaces.has(a.namespace)) namespaces.set(a.namespace, { name: a.namespace, annotations: {} });
+  }
+  const kept = opts.prune
+    ? new Set<string>()
+    : new Set(previous.flatMap(n => Object.values(parseOwned(n.annotations[NAMESPACE_VALUES_ANNOTATION])).flat()));
+  const issues: Issue[] = [];
+  for (const step of planNamespaces(assignments, [...namespaces.values()], kept)) {
+    for (const change of step.changes) {
+      const annotations = namespaces.get(change.name)?.annotations;
+      if (change.action === 'annotate' && annotations !== undefined) {
+        for (const [key, value] of Object.entries(change.patch?.metadata.annotations ?? {})) {
+          if (value === null) delete annotations[key];
+          else annotations[key] = value;
+        }
+      } else if (change.action === 'blocked') {
+        const subject = { type: 'k8s' as const, apiVersion: 'v1', kind: 'Namespace', name: change.name };
+        issues.push({ severity: 'warning', subject, reason: change.reason });
+      }
+    }
+  }
+  const objects = [...namespaces.values()]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map(({ name, annotations }): K8sObject => {
+      const metadata: ObjectMeta = { name };
+      if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
+      return { apiVersion: 'v1', kind: 'Namespace', metadata };
+    });
+  return { objects, issues };
 }

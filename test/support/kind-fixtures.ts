@@ -241,3 +241,99 @@ export function asObserved(
   };
   return observed;
 }
+
+/**
+ * The render matrix: every kind × {prefix, IP range, several objects in one pool} × {IPv4, IPv6}. Shared by the
+ * server-side dry-run (test/integration/render-dry-run.test.ts) and the manifest YAML tests, so both see the same
+ * shapes. Kinds that cannot express a shape (an IP range for Cilium pod pools) report an error for it instead.
+ */
+export type MatrixShape = 'prefix' | 'range' | 'several';
+export const MATRIX_SHAPES: readonly MatrixShape[] = ['prefix', 'range', 'several'];
+export const MATRIX_FAMILIES = [4, 6] as const;
+
+export function matrixBlocks(family: 4 | 6, shape: MatrixShape): PoolBlock[] {
+  const blocks: Record<4 | 6, Record<MatrixShape, () => PoolBlock[]>> = {
+    4: {
+      prefix: () => [
+        prefixBlock(1, '10.60.0.0/24', { held: [['10.60.0.1', 'ip-address 10.60.0.1/24']], gateway: '10.60.0.1' }),
+      ],
+      range: () => [rangeBlock(2, '10.60.1.64-10.60.1.127', '10.60.1.0/24')],
+      several: () => [
+        prefixBlock(3, '10.60.2.0/24'),
+        rangeBlock(4, '10.60.2.200-10.60.2.250', '10.60.2.0/24'),
+        prefixBlock(5, '10.60.3.0/26'),
+      ],
+    },
+    6: {
+      prefix: () => [
+        prefixBlock(11, 'fd00:60::/120', {
+          held: [['fd00:60::1', 'ip-address fd00:60::1/120']],
+          gateway: 'fd00:60::1',
+        }),
+      ],
+      range: () => [rangeBlock(12, 'fd00:60:1::40-fd00:60:1::7f', 'fd00:60:1::/120')],
+      several: () => [prefixBlock(13, 'fd00:60:2::/120'), prefixBlock(14, 'fd00:60:3::/120')],
+    },
+  };
+  return blocks[family][shape]();
+}
+
+/** The namespace a namespaced kind's pools live in by default. */
+export const MATRIX_NAMESPACES: Partial<Record<PoolKind, string>> = {
+  whereabouts: 'default',
+  'nv-ipam': 'kube-system',
+  metallb: 'metallb-system',
+};
+
+/** Pool names (valid DNS labels) that a YAML 1.1 reader takes for something else than a string. */
+export const YAML11_TRICKY_NAMES = [
+  'no',
+  'yes',
+  'on',
+  'off',
+  'y',
+  'n',
+  'true',
+  'null',
+  '0x1f',
+  '1e3',
+  '010',
+  '0b101',
+  '08',
+];
+
+/**
+ * One intent of the render matrix. `tricky`: names, namespace assignments, node selector values and options that a
+ * YAML 1.1 reader misreads (`no`, `on`, `0x1f`, Cilium's `allowFirstLastIPs: Yes`), as a pool could carry them.
+ */
+export function matrixIntent(
+  kind: PoolKind,
+  family: 4 | 6,
+  shape: MatrixShape,
+  variant: 'plain' | 'tricky',
+  overrides: Partial<PoolIntent> = {},
+): PoolIntent {
+  const blocks = matrixBlocks(family, shape);
+  const namespace = MATRIX_NAMESPACES[kind];
+  const base: Partial<PoolIntent> = {
+    name: `m-${shape}-v${family}`,
+    ...(namespace === undefined ? {} : { namespace }),
+  };
+  if (variant === 'tricky') {
+    Object.assign(base, {
+      name: 'no',
+      namespaces: ['no', 'y'],
+      nodeSelector:
+        kind === 'calico'
+          ? { syntax: 'calico-expression', raw: "gpu == 'yes'" }
+          : {
+              syntax: 'labels',
+              raw: 'gpu in (yes,on,0x1f)',
+              requirements: [{ key: 'gpu', operator: 'In', values: ['yes', 'on', '0x1f'] }],
+            },
+      // `Yes` is written as given (`No` is carried out by the adapter and not written).
+      options: kind === 'cilium-lb' ? { allowFirstLastIPs: 'Yes' } : {},
+    } satisfies Partial<PoolIntent>);
+  }
+  return poolIntent(kind, blocks, { ...base, ...overrides });
+}

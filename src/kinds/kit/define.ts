@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { compareRanges } from '../../ip/index.ts';
 import type { IpRange } from '../../ip/index.ts';
 import type { PoolIntent, PoolKind } from '../../model/intent.ts';
@@ -65,6 +65,12 @@ export interface KindDefinition<T extends z.ZodObject> {
   defaultRole?: string;
   /** Defaults schema from config; k8s_options are validated against it too (see settings.ts). */
   settings: T;
+  /**
+   * What one layer of settings (`kinds.<kind>` in config, or an object's `k8s_options`) implies beyond the keys it
+   * sets, applied to that layer before it is laid over the one below (e.g. Calico: naming one encapsulation mode
+   * turns the other off). Absent: a layer means exactly its keys.
+   */
+  layer?: (keys: Record<string, unknown>) => Record<string, unknown>;
   /** The first entry is the pool object. */
   owns: readonly [OwnedType, ...OwnedType[]];
   reads: readonly ResourceType[];
@@ -96,7 +102,7 @@ export function defineAdapter<T extends z.ZodObject>(def: KindDefinition<T>): Po
   const render = (given: PoolIntent, ctx: RenderContext): RenderResult => {
     const intent = inCanonicalOrder(given);
     const issues = new Issues();
-    const settings = resolveSettings(intent, ctx, def.settings, issues);
+    const settings = resolveSettings(intent, ctx, def.settings, issues, def.layer);
     const blocksSound = checkBlocks(intent, issues);
     const built = settings === undefined || !blocksSound ? undefined : def.build({ intent, settings, issues });
     const draining = intent.state === 'draining';
@@ -162,7 +168,7 @@ export function defineAdapter<T extends z.ZodObject>(def: KindDefinition<T>): Po
     ...(def.defaultRole === undefined ? {} : { defaultRole: def.defaultRole }),
     owns: def.owns.map(o => o.type),
     reads: def.reads,
-    defaults: def.settings,
+    defaults: layered(def.settings, def.layer),
     render,
     normalise,
     immutablePaths: obj => {
@@ -173,6 +179,19 @@ export function defineAdapter<T extends z.ZodObject>(def: KindDefinition<T>): Po
     coveredRanges: covered,
     allocations: observed => def.allocations(observed),
   };
+}
+
+/** The config schema of a kind: its settings, with what the config layer implies applied first. */
+function layered<T extends z.ZodObject>(
+  settings: T,
+  layer: KindDefinition<T>['layer'],
+): z.ZodType<Record<string, unknown>> {
+  if (layer === undefined) return settings;
+  return z.preprocess(v => (isPlainRecord(v) ? layer(v) : v), settings);
+}
+
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The intent with every list in one order, so output (issues included) never depends on input order. */

@@ -9,15 +9,17 @@ import type { Issues } from './issues.ts';
 /**
  * A kind's effective settings: config defaults (`kinds.<kind>`) with `k8s_options` laid over them key by key.
  * One strict schema serves both, so an option can override any default and an unknown key is always caught,
- * named, and reported against the object that carries it.
+ * named, and reported against the object that carries it. `layer` adds what the options imply beyond the keys they
+ * set (the config layer had it applied when config was validated).
  */
 export function resolveSettings<T extends z.ZodObject>(
   intent: PoolIntent,
   ctx: RenderContext,
   schema: T,
   issues: Issues,
+  layer: (keys: Record<string, unknown>) => Record<string, unknown> = keys => keys,
 ): z.output<T> | undefined {
-  const parsed = schema.safeParse({ ...ctx.defaults, ...intent.options });
+  const parsed = schema.safeParse({ ...ctx.defaults, ...layer(intent.options) });
   if (parsed.success) return parsed.data;
   const allowed = Object.keys(schema.shape).sort().join(', ');
   for (const problem of parsed.error.issues) {
