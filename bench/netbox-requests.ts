@@ -30,14 +30,14 @@ try {
   );
   await measure(
     'create 5,000 IP addresses',
-    async () => (await client.createIpAddresses(ipAddressBodies(5000))).succeeded.length,
+    async () => (await client.ipAddresses.create(ipAddressBodies(5000))).succeeded.length,
   );
   const big = new NetBoxClient({ url: emu.url, token: emu.tokens.v1, batchSize: 1000 });
   emu.reset();
   emu.seed(prefixSeed(10_000));
   await measure(
     'create 5,000 IP addresses (batch 1000)',
-    async () => (await big.createIpAddresses(ipAddressBodies(5000))).succeeded.length,
+    async () => (await big.ipAddresses.create(ipAddressBodies(5000))).succeeded.length,
   );
 } finally {
   await emu.close();

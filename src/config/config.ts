@@ -1,3 +1,4 @@
+import { isRecord } from '../model/values.ts';
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -278,10 +279,6 @@ function envNumber(v: string): number | string {
  */
 export function netboxTokenSource(nb: NetBoxConfig, env: Env = process.env): TokenSource {
   return env[nb.tokenEnv]?.trim() ? { env: nb.tokenEnv } : { file: nb.tokenFile };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The message without the source excerpt and position `prettyErrors` appends (the path already says where). */

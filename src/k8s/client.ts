@@ -162,13 +162,8 @@ export class KubeClient {
   /** Server-side apply as field manager `netbox-ippool-sync`: only the fields in `obj` become ours. */
   async apply(rt: ResourceType, obj: K8sObject, opts: ApplyOptions = {}): Promise<K8sObject> {
     const { name, namespace } = obj.metadata;
-    const q = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: String(opts.force ?? false) });
-    if (opts.serverDryRun) q.set('dryRun', 'All');
-    const ctx = { verb: 'apply', resource: resourceName(rt), name, namespace };
-    return this.#send<K8sObject>('apply', 'PATCH', `${resourcePath(rt, namespace, name)}?${q.toString()}`, ctx, {
-      body: JSON.stringify(obj),
-      contentType: 'application/apply-patch+yaml',
-    });
+    const patch = { body: obj, contentType: 'application/apply-patch+yaml', force: opts.force ?? false };
+    return this.#patch('apply', rt, { name, namespace }, patch, opts.serverDryRun);
   }
 
   /**
@@ -183,12 +178,26 @@ export class KubeClient {
     patch: Record<string, unknown>,
     opts: { serverDryRun?: boolean } = {},
   ): Promise<K8sObject> {
+    const body = { body: patch, contentType: 'application/merge-patch+json' };
+    return this.#patch('patch', rt, { name, namespace }, body, opts.serverDryRun);
+  }
+
+  /** One PATCH as our field manager: server-side apply (`force` set) or a merge patch. */
+  #patch(
+    verb: 'apply' | 'patch',
+    rt: ResourceType,
+    target: { name: string; namespace: string | undefined },
+    patch: { body: unknown; contentType: string; force?: boolean },
+    serverDryRun: boolean | undefined,
+  ): Promise<K8sObject> {
     const q = new URLSearchParams({ fieldManager: FIELD_MANAGER });
-    if (opts.serverDryRun) q.set('dryRun', 'All');
-    const ctx = { verb: 'patch', resource: resourceName(rt), name, namespace };
-    return this.#send<K8sObject>('patch', 'PATCH', `${resourcePath(rt, namespace, name)}?${q.toString()}`, ctx, {
-      body: JSON.stringify(patch),
-      contentType: 'application/merge-patch+json',
+    if (patch.force !== undefined) q.set('force', String(patch.force));
+    if (serverDryRun) q.set('dryRun', 'All');
+    const ctx = { verb, resource: resourceName(rt), name: target.name, namespace: target.namespace };
+    const path = `${resourcePath(rt, target.namespace, target.name)}?${q.toString()}`;
+    return this.#send<K8sObject>(verb, 'PATCH', path, ctx, {
+      body: JSON.stringify(patch.body),
+      contentType: patch.contentType,
     });
   }
 

@@ -1,3 +1,4 @@
+import { isRecord } from '../model/values.ts';
 import type { K8sObject } from '../model/k8s-object.ts';
 import { FIELD_MANAGER } from '../model/ownership.ts';
 import { formatPath } from '../plan/diff.ts';
@@ -9,10 +10,6 @@ import type { FieldDiff } from '../model/plan.ts';
  * would find the same drift, and send the same update, every cycle for ever. These fields are removed with a merge
  * patch first. Fields only we own are left to apply, which drops them itself.
  */
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Whether a managedFields FieldsV1 set holds the map path (`f:spec` → `f:disabled`). */
 function holds(fields: unknown, path: readonly string[]): boolean {

@@ -2,7 +2,7 @@ import { mkdir, readFile, readdir, rename, rmdir, unlink, writeFile } from 'node
 import { dirname, join, relative, sep } from 'node:path';
 import { Document, isScalar, parse, visit } from 'yaml';
 import type { K8sObject } from '../model/k8s-object.ts';
-import { canonical } from '../plan/diff.ts';
+import { sortKeysDeep } from '../model/values.ts';
 import type { ObservedNamespace } from '../model/desired.ts';
 
 /**
@@ -53,11 +53,11 @@ function manifestObject(o: K8sObject): Record<string, unknown> {
   const meta: Record<string, unknown> = { name: metadata.name };
   if (metadata.namespace !== undefined) meta.namespace = metadata.namespace;
   if (metadata.labels !== undefined && Object.keys(metadata.labels).length > 0)
-    meta.labels = canonical(metadata.labels);
+    meta.labels = sortKeysDeep(metadata.labels);
   if (metadata.annotations !== undefined && Object.keys(metadata.annotations).length > 0) {
-    meta.annotations = canonical(metadata.annotations);
+    meta.annotations = sortKeysDeep(metadata.annotations);
   }
-  const rest = canonical(content) as Record<string, unknown>;
+  const rest = sortKeysDeep(content) as Record<string, unknown>;
   return { apiVersion, kind, metadata: meta, ...rest };
 }
 

@@ -13,7 +13,7 @@ import {
   networkAndBroadcast,
   rangesAsCidrs,
 } from './kit/address-space.ts';
-import { canonicalJson } from './kit/canonical.ts';
+import { canonicalJson } from '../model/values.ts';
 import { defineAdapter } from './kit/define.ts';
 import type { BuildInput, BuildOutput, Spec } from './kit/define.ts';
 import { netboxSubject, poolSubject, warnNotApplicable } from './kit/issues.ts';

@@ -1,3 +1,4 @@
+import { isRecord } from '../model/values.ts';
 import { tryParseAddress, tryParseInterface } from '../ip/index.ts';
 import type { IpAddress } from '../ip/index.ts';
 import type { CustomFieldNames } from '../config/config.ts';
@@ -187,10 +188,6 @@ function describe(v: unknown): string {
   if (typeof v === 'string') return `"${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
   if (typeof v === 'number' || typeof v === 'boolean') return `${typeof v} ${v}`;
   return typeof v;
-}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function ok<T>(value: T | undefined): Field<T> {

@@ -12,7 +12,7 @@ import type { NbIpAddress, NbIpRange, NbPrefix, NbTag } from '../model/netbox.ts
 import type { NetBoxSnapshot } from '../model/netbox.ts';
 import type { Exclusion } from '../model/intent.ts';
 import type { Issue, NetBoxModel } from '../model/issue.ts';
-import { cmp } from './naming.ts';
+import { compareText } from '../model/values.ts';
 import { shapeProblem } from './shape.ts';
 import { ipAddressHost, ipRangeSpan, prefixCidr, vrfIdOf } from './space.ts';
 import type { VrfId } from './space.ts';
@@ -172,7 +172,7 @@ export function blockExclusions(block: BlockSpace, index: HeldIndex, gateway?: I
 const MAX_HOLDERS_NAMED = 3;
 
 export function mergeExclusions(pieces: readonly Exclusion[]): Exclusion[] {
-  const sorted = [...pieces].sort((a, b) => compareRanges(a.range, b.range) || cmp(a.heldBy, b.heldBy));
+  const sorted = [...pieces].sort((a, b) => compareRanges(a.range, b.range) || compareText(a.heldBy, b.heldBy));
   const merged: { range: IpRange; holders: string[] }[] = [];
   for (const p of sorted) {
     const last = merged.at(-1);

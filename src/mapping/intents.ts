@@ -8,7 +8,8 @@ import { describeSubject } from '../model/issue.ts';
 import type { Issue } from '../model/issue.ts';
 import { readMember, subjectOf } from './members.ts';
 import type { Member, MemberResult } from './members.ts';
-import { cmp, findCollisions } from './naming.ts';
+import { findCollisions } from './naming.ts';
+import { compareText } from '../model/values.ts';
 import { buildPool, poolSubject, withheld } from './pool.ts';
 import type { VrfId } from './space.ts';
 
@@ -91,7 +92,10 @@ export function buildIntents(snapshot: NetBoxSnapshot, config: Config): MappingR
     issues.push(...built.issues);
     if (built.intent) intents.push(built.intent);
   }
-  intents.sort((a, b) => cmp(a.kind, b.kind) || cmp(a.namespace ?? '', b.namespace ?? '') || cmp(a.name, b.name));
+  intents.sort(
+    (a, b) =>
+      compareText(a.kind, b.kind) || compareText(a.namespace ?? '', b.namespace ?? '') || compareText(a.name, b.name),
+  );
   return { intents, issues: sortIssues(issues) };
 }
 
@@ -175,6 +179,6 @@ function sortIssues(issues: Issue[]): Issue[] {
   const key = (i: Issue) => `${describeSubject(i.subject)}\u0000${i.field ?? ''}\u0000${i.reason}`;
   return issues
     .map(i => ({ i, k: key(i) }))
-    .sort((a, b) => cmp(a.k, b.k))
+    .sort((a, b) => compareText(a.k, b.k))
     .map(x => x.i);
 }

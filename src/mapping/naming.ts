@@ -86,8 +86,3 @@ export function findCollisions<T extends PoolIdentity & { key: string }>(pools: 
   }
   return [...byIdentity.values()].filter(group => new Set(group.map(p => p.key)).size > 1);
 }
-
-/** Code-unit order: the same on every machine, unlike localeCompare. */
-export function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

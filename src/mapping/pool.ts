@@ -9,7 +9,8 @@ import { describeSubject } from '../model/issue.ts';
 import type { Issue, IssueSubject } from '../model/issue.ts';
 import { subjectOf } from './members.ts';
 import type { Member } from './members.ts';
-import { cmp, vrfSlug } from './naming.ts';
+import { vrfSlug } from './naming.ts';
+import { compareText } from '../model/values.ts';
 import { selectorKey } from './selector.ts';
 
 /**
@@ -270,5 +271,5 @@ function agreed<T>(
 }
 
 function compareRefs(a: NetBoxObjectRef, b: NetBoxObjectRef): number {
-  return cmp(a.model, b.model) || a.id - b.id;
+  return compareText(a.model, b.model) || a.id - b.id;
 }

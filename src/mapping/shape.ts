@@ -1,3 +1,4 @@
+import { isRecord } from '../model/values.ts';
 import type { NetBoxModel } from '../model/issue.ts';
 
 /**
@@ -78,10 +79,6 @@ function rulesFor(model: NetBoxModel): FieldRule[] {
 
 function isAbsent(v: unknown): boolean {
   return v === null || v === undefined;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isBrief(v: unknown): v is Record<string, unknown> {

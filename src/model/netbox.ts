@@ -157,9 +157,9 @@ export interface NbIpAddressWrite {
   custom_fields?: Record<string, unknown>;
 }
 
-export interface NbPrefixWrite {
+/** Fields a prefix and an IP range share on write. */
+interface NbSpaceWrite {
   id?: number;
-  prefix?: string;
   vrf?: number | null;
   tenant?: number | null;
   status?: string;
@@ -169,17 +169,13 @@ export interface NbPrefixWrite {
   custom_fields?: Record<string, unknown>;
 }
 
-export interface NbIpRangeWrite {
-  id?: number;
+export interface NbPrefixWrite extends NbSpaceWrite {
+  prefix?: string;
+}
+
+export interface NbIpRangeWrite extends NbSpaceWrite {
   start_address?: string;
   end_address?: string;
-  vrf?: number | null;
-  tenant?: number | null;
-  status?: string;
-  role?: number | null;
-  description?: string;
-  tags?: ({ id: number } | { slug: string } | { name: string; slug: string })[];
-  custom_fields?: Record<string, unknown>;
 }
 
 /**

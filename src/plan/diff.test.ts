@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonical, deepEqual, diffValues, formatPath, formatValue, getPath } from './diff.ts';
+import { deepEqual, diffValues, formatPath, formatValue, getPath } from './diff.ts';
+import { sortKeysDeep } from '../model/values.ts';
 import type { PathSegment } from './diff.ts';
 import type { FieldDiff } from '../model/plan.ts';
 
@@ -82,7 +83,7 @@ describe('paths and values', () => {
   });
 
   it('canonical sorts keys at every level and drops undefined', () => {
-    expect(JSON.stringify(canonical({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } }))).toBe(
+    expect(JSON.stringify(sortKeysDeep({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } }))).toBe(
       '{"a":{"d":[{"y":2,"z":1}]},"b":1}',
     );
   });

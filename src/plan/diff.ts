@@ -4,6 +4,7 @@
  * counts as absent, as it would after a JSON round trip.
  */
 
+import { isRecord, sortKeysDeep } from '../model/values.ts';
 import type { FieldDiff } from '../model/plan.ts';
 
 export type PathSegment = string | number;
@@ -21,10 +22,6 @@ export function formatPath(segments: readonly PathSegment[]): string {
   return out;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function definedKeys(o: Record<string, unknown>): string[] {
   return Object.keys(o)
     .filter(k => o[k] !== undefined)
@@ -38,7 +35,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
     return a.every((x, i) => deepEqual(x, b[i]));
   }
-  if (isPlainObject(a) && isPlainObject(b)) {
+  if (isRecord(a) && isRecord(b)) {
     const ka = definedKeys(a);
     const kb = definedKeys(b);
     return ka.length === kb.length && ka.every((k, i) => k === kb[i] && deepEqual(a[k], b[k]));
@@ -67,7 +64,7 @@ function collect(from: unknown, to: unknown, path: PathSegment[], out: FieldDiff
     for (let i = 0; i < n; i++) collect(from[i], to[i], [...path, i], out);
     return;
   }
-  if (isPlainObject(from) && isPlainObject(to)) {
+  if (isRecord(from) && isRecord(to)) {
     const keys = [...new Set([...definedKeys(from), ...definedKeys(to)])].sort();
     for (const k of keys) collect(from[k], to[k], [...path, k], out);
     return;
@@ -83,24 +80,15 @@ export function getPath(value: unknown, path: readonly PathSegment[]): unknown {
       if (!Array.isArray(cur)) return undefined;
       cur = cur[s];
     } else {
-      if (!isPlainObject(cur)) return undefined;
+      if (!isRecord(cur)) return undefined;
       cur = cur[s];
     }
   }
   return cur;
 }
 
-/** Keys sorted at every level and undefined-valued keys dropped: the same content always serialises alike. */
-export function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (!isPlainObject(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const k of definedKeys(value)) out[k] = canonical(value[k]);
-  return out;
-}
-
 /** A diff value as plan text shows it: JSON, with `(none)` for an absent field and BigInt as its digits. */
 export function formatValue(v: unknown): string {
   if (v === undefined) return '(none)';
-  return JSON.stringify(canonical(v), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  return JSON.stringify(sortKeysDeep(v), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 }

@@ -1,4 +1,5 @@
-import { canonical, diffValues, formatValue } from './diff.ts';
+import { diffValues, formatValue } from './diff.ts';
+import { sortKeysDeep } from '../model/values.ts';
 import type { FieldDiff } from '../model/plan.ts';
 import { subjectOf } from './rules.ts';
 import { APPLIED_ACTIONS } from '../model/plan.ts';
@@ -78,7 +79,7 @@ const DROPPED_KEYS = new Set(['managedFields']);
 /** Stable JSON (sorted keys, changes in plan order); BigInt as decimal strings. */
 export function planToJson(plan: Plan): string {
   const text = JSON.stringify(
-    canonical(plan),
+    sortKeysDeep(plan),
     (key, v: unknown) => (DROPPED_KEYS.has(key) ? undefined : typeof v === 'bigint' ? v.toString() : v),
     2,
   );

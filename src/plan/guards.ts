@@ -74,10 +74,15 @@ export function applyEmptySourceGuard(steps: Step[], facts: EmptySourceFacts): G
   if (problem === undefined) return { steps };
   const n = steps.filter(s => s.cls === 'removal' && s.budgeted).length;
   const reason = `${problem}; refusing to delete ${n} pool${n === 1 ? '' : 's'} (empty-source guard)`;
+  return refuseRemovals(steps, 'empty-source', reason);
+}
+
+/** Every removal held back by one guard, each step's note naming what was planned. */
+function refuseRemovals(steps: Step[], guard: 'empty-source' | 'delete-budget', reason: string): Guarded {
   const g = refuse(
     steps,
     s => s.cls === 'removal',
-    'empty-source',
+    guard,
     s => `${reason} — planned ${s.intent}: ${s.why}`,
   );
   return withReason(g, reason);
@@ -100,13 +105,7 @@ export function applyDeleteBudget(steps: Step[], budget: DeleteBudget | undefine
   const planned = steps.filter(s => s.cls === 'removal' && s.budgeted).length;
   const problem = budgetProblem(budget, planned, managed);
   if (problem === undefined) return { steps };
-  const g = refuse(
-    steps,
-    s => s.cls === 'removal',
-    'delete-budget',
-    s => `${problem} — planned ${s.intent}: ${s.why}`,
-  );
-  return withReason(g, problem);
+  return refuseRemovals(steps, 'delete-budget', problem);
 }
 
 /**

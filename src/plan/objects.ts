@@ -9,7 +9,8 @@ import {
   isManaged,
 } from '../model/ownership.ts';
 import type { NetBoxObjectRef } from '../model/intent.ts';
-import { canonical, deepEqual, diffValues, formatPath, getPath } from './diff.ts';
+import { deepEqual, diffValues, formatPath, getPath } from './diff.ts';
+import { sortKeysDeep } from '../model/values.ts';
 import type { PathSegment } from './diff.ts';
 import type { FieldDiff } from '../model/plan.ts';
 
@@ -110,7 +111,7 @@ function comparable(o: K8sObject, labelKeys: readonly string[], annotationKeys: 
   const annotations = pick(metadata.annotations, annotationKeys);
   if (Object.keys(labels).length > 0) meta.labels = labels;
   if (Object.keys(annotations).length > 0) meta.annotations = annotations;
-  return canonical({ ...content, metadata: meta });
+  return sortKeysDeep({ ...content, metadata: meta });
 }
 
 export interface Comparison {
@@ -193,5 +194,5 @@ export function applyable(o: K8sObject): K8sObject {
   if (metadata.namespace !== undefined) meta.namespace = metadata.namespace;
   meta.labels = ownedKeys(metadata.labels, [MANAGED_BY_LABEL]);
   meta.annotations = ownedKeys(metadata.annotations, []);
-  return canonical({ ...content, metadata: meta }) as K8sObject;
+  return sortKeysDeep({ ...content, metadata: meta });
 }

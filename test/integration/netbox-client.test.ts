@@ -96,10 +96,10 @@ describe('NetBoxClient against the emulator', () => {
 
   it('creates 5,000 IP addresses in batches, lands the good ones when one is rejected, and sends schema-valid bodies', async () => {
     log.length = 0;
-    await client.createIpAddresses([{ address: '10.0.0.7/24', status: 'active' }]);
+    await client.ipAddresses.create([{ address: '10.0.0.7/24', status: 'active' }]);
     const items: NbIpAddressWrite[] = ipAddressBodies(5000);
     items[1234] = { ...items[1234], address: '10.0.0.7/24' }; // a duplicate of an existing address
-    const result = await client.createIpAddresses(items);
+    const result = await client.ipAddresses.create(items);
     expect(result.succeeded).toHaveLength(4999);
     expect(result.failed).toHaveLength(1);
     expect(result.failed[0]?.message).toMatch(/Duplicate IP address/);
@@ -121,7 +121,7 @@ describe('NetBoxClient against the emulator', () => {
 
   it('says a read-only token cannot write, without showing it', async () => {
     const ro = new NetBoxClient({ url: proxy.url, token: emu.tokens.readOnly });
-    const err = await ro.createIpAddresses([{ address: '192.0.2.1/32' }]).then(
+    const err = await ro.ipAddresses.create([{ address: '192.0.2.1/32' }]).then(
       r => r.failed[0],
       (e: unknown) => e,
     );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compareText } from './canonical.ts';
+import { compareText } from '../../model/values.ts';
 import type { LabelRequirement, PoolIntent } from '../../model/intent.ts';
 import { checkKey, checkValue } from './labels.ts';
 import { FIELDS, poolSubject } from './issues.ts';

@@ -28,7 +28,7 @@ describe('batches', () => {
         for (const o of list) messages.add(o['changelog_message']);
         return [201, created(list)];
       });
-    const result = await client.createIpAddresses(addresses(250));
+    const result = await client.ipAddresses.create(addresses(250));
     expect(sizes).toEqual([100, 100, 50]);
     expect([...messages]).toEqual(['netbox-ippool-sync: cluster a']);
     expect(result.succeeded).toHaveLength(250);
@@ -43,7 +43,7 @@ describe('batches', () => {
       .reply(200, statusBody('4.3.7'))
       .post('/api/ipam/ip-addresses/', [{ address: '10.1.0.0/16' }])
       .reply(201, [ipAddress(1, '10.1.0.0/16')]);
-    expect((await client.createIpAddresses(addresses(1))).succeeded).toHaveLength(1);
+    expect((await client.ipAddresses.create(addresses(1))).succeeded).toHaveLength(1);
   });
 });
 
@@ -63,7 +63,7 @@ describe('a 400 on a batch: the good objects still land, the bad one is reported
         sent.push(list.length);
         return [201, created(list)];
       });
-    const result = await client.createIpAddresses(addresses(4));
+    const result = await client.ipAddresses.create(addresses(4));
     expect(sent).toEqual([3]);
     expect(result.succeeded.map(o => o.address)).toEqual(['10.1.0.0/16', '10.1.0.1/16', '10.1.0.3/16']);
     expect(result.failed).toEqual([
@@ -85,7 +85,7 @@ describe('a 400 on a batch: the good objects still land, the bad one is reported
       .reply(400, [{}, {}, { address: [DUP] }, {}])
       .post('/api/ipam/ip-addresses/')
       .reply(async (req: Request) => [201, created(await bodyOf(req))]);
-    const result = await client.createIpAddresses(addresses(4));
+    const result = await client.ipAddresses.create(addresses(4));
     expect(result.succeeded).toHaveLength(3);
     expect(result.failed).toMatchObject([{ index: 2, fieldErrors: { address: [DUP] }, outcome: 'rejected' }]);
   });
@@ -109,7 +109,7 @@ describe('a 400 on a batch: the good objects still land, the bad one is reported
       id: i + 1,
       description: bad.has(i + 1) ? 'x'.repeat(201) : 'ok',
     }));
-    const result = await client.updateIpAddresses(items);
+    const result = await client.ipAddresses.update(items);
     expect(result.succeeded.map(o => o.id).sort()).toEqual([1, 2, 3, 5, 6, 8]);
     expect(result.failed.map(f => [f.index, f.fieldErrors])).toEqual([
       [3, { description: ['Ensure this field has no more than 200 characters.'] }],
@@ -136,7 +136,7 @@ describe('a 400 on a batch: the good objects still land, the bad one is reported
         { id: 43, status: 'deprecated' },
       ])
       .reply(200, [{ id: 41 }, { id: 43 }]);
-    const result = await client.updatePrefixes([41, 42, 43].map(id => ({ id, status: 'deprecated' })));
+    const result = await client.prefixes.update([41, 42, 43].map(id => ({ id, status: 'deprecated' })));
     expect(result.succeeded).toEqual([{ id: 41 }, { id: 43 }]);
     expect(result.failed).toMatchObject([
       { index: 1, item: { id: 42 }, message: 'NetBox rejected id 42 (item 1): Cannot create prefix with /0 mask.' },
@@ -153,7 +153,7 @@ describe('a 400 on a batch: the good objects still land, the bad one is reported
       })
       .delete('/api/ipam/ip-ranges/', [{ id: 5 }])
       .reply(204);
-    const result = await client.deleteIpRanges([5, 6]);
+    const result = await client.ipRanges.delete([5, 6]);
     expect(result.succeeded).toEqual([{ id: 5 }]);
     expect(result.failed).toMatchObject([{ item: { id: 6 }, index: 1, status: 409, outcome: 'rejected' }]);
   });
@@ -165,7 +165,7 @@ describe('failures that are not about one object stop the run', () => {
     nock(BASE)
       .delete('/api/ipam/ip-addresses/', [{ id: 1 }, { id: 2 }])
       .reply(403, { detail: 'You do not have permission to perform this action.' });
-    const result = await client.deleteIpAddresses([1, 2, 3]);
+    const result = await client.ipAddresses.delete([1, 2, 3]);
     expect(result.aborted).toBeInstanceOf(NetBoxAuthError);
     expect(result.aborted?.message).toContain('read-only token');
     expect(result.failed.map(f => [f.index, f.outcome])).toEqual([
@@ -179,7 +179,7 @@ describe('failures that are not about one object stop the run', () => {
   it('a create that fails in transit without recheck is reported as outcome unknown', async () => {
     const { client } = testClient();
     nock(BASE).post('/api/ipam/ip-addresses/').reply(504, 'Gateway Timeout');
-    const result = await client.createIpAddresses(addresses(2));
+    const result = await client.ipAddresses.create(addresses(2));
     expect(result.failed.map(f => f.outcome)).toEqual(['unknown', 'unknown']);
     expect(result.succeeded).toEqual([]);
   });
@@ -189,7 +189,7 @@ describe('failures that are not about one object stop the run', () => {
     nock(BASE)
       .post('/api/ipam/ip-addresses/')
       .reply(201, [ipAddress(1, '10.1.0.0/16')]);
-    const result = await client.createIpAddresses(addresses(2));
+    const result = await client.ipAddresses.create(addresses(2));
     expect(result.aborted?.name).toBe('NetBoxProtocolError');
     expect(result.failed.map(f => f.outcome)).toEqual(['unknown', 'unknown']);
   });
@@ -200,7 +200,7 @@ describe('failures that are not about one object stop the run', () => {
       .patch('/api/ipam/ip-addresses/', [{ id: 9, status: 'reserved' }])
       .reply(200, [ipAddress(9, '10.1.0.9/16')]);
     const items = [{ id: 9, status: 'reserved' }, { status: 'reserved' } as { id: number; status: string }];
-    const result = await client.updateIpAddresses(items);
+    const result = await client.ipAddresses.update(items);
     expect(result.succeeded).toHaveLength(1);
     expect(result.failed).toMatchObject([
       { index: 1, outcome: 'rejected', message: 'not sent: an update needs the object id' },

@@ -31,6 +31,14 @@ export type IpAddressUpdate = NbIpAddressWrite & Identified;
 export type PrefixUpdate = NbPrefixWrite & Identified;
 export type IpRangeUpdate = NbIpRangeWrite & Identified;
 
+/** Create, update and delete of one object type, in bulk. */
+export interface BulkEndpoint<W extends object, T> {
+  create(items: W[], opts?: CreateOptions<W, T>): Promise<BulkResult<W, T>>;
+  /** Bulk PATCH: each item is the object id plus only the fields to change. */
+  update(items: (W & Identified)[], opts?: WriteOptions): Promise<BulkResult<W & Identified, T>>;
+  delete(ids: number[], opts?: WriteOptions): Promise<BulkResult<Identified, Identified>>;
+}
+
 export class NetBoxClient extends NetBoxApi implements NetBoxReader {
   listPrefixes(query: NbPrefixQuery = {}, selection: FieldSelection = SELECTIONS.prefixes): Promise<NbPrefix[]> {
     return this.list('ipam/prefixes', query, selection);
@@ -60,42 +68,16 @@ export class NetBoxClient extends NetBoxApi implements NetBoxReader {
     return this.list('extras/custom-field-choice-sets', query, SELECTIONS.customFieldChoiceSets);
   }
 
-  createIpAddresses(
-    items: NbIpAddressWrite[],
-    opts?: CreateOptions<NbIpAddressWrite, NbIpAddress>,
-  ): Promise<BulkResult<NbIpAddressWrite, NbIpAddress>> {
-    return this.bulkCreate('ipam/ip-addresses', items, opts);
-  }
-  updateIpAddresses(items: IpAddressUpdate[], opts?: WriteOptions): Promise<BulkResult<IpAddressUpdate, NbIpAddress>> {
-    return this.bulkUpdate('ipam/ip-addresses', items, opts);
-  }
-  deleteIpAddresses(ids: number[], opts?: WriteOptions): Promise<BulkResult<Identified, Identified>> {
-    return this.bulkDelete('ipam/ip-addresses', ids, opts);
-  }
+  /** Bulk writes of the records writeback and adoption keep: one request per batch, per-object errors kept. */
+  readonly ipAddresses: BulkEndpoint<NbIpAddressWrite, NbIpAddress> = this.bulkEndpoint('ipam/ip-addresses');
+  readonly prefixes: BulkEndpoint<NbPrefixWrite, NbPrefix> = this.bulkEndpoint('ipam/prefixes');
+  readonly ipRanges: BulkEndpoint<NbIpRangeWrite, NbIpRange> = this.bulkEndpoint('ipam/ip-ranges');
 
-  createPrefixes(
-    items: NbPrefixWrite[],
-    opts?: CreateOptions<NbPrefixWrite, NbPrefix>,
-  ): Promise<BulkResult<NbPrefixWrite, NbPrefix>> {
-    return this.bulkCreate('ipam/prefixes', items, opts);
-  }
-  updatePrefixes(items: PrefixUpdate[], opts?: WriteOptions): Promise<BulkResult<PrefixUpdate, NbPrefix>> {
-    return this.bulkUpdate('ipam/prefixes', items, opts);
-  }
-  deletePrefixes(ids: number[], opts?: WriteOptions): Promise<BulkResult<Identified, Identified>> {
-    return this.bulkDelete('ipam/prefixes', ids, opts);
-  }
-
-  createIpRanges(
-    items: NbIpRangeWrite[],
-    opts?: CreateOptions<NbIpRangeWrite, NbIpRange>,
-  ): Promise<BulkResult<NbIpRangeWrite, NbIpRange>> {
-    return this.bulkCreate('ipam/ip-ranges', items, opts);
-  }
-  updateIpRanges(items: IpRangeUpdate[], opts?: WriteOptions): Promise<BulkResult<IpRangeUpdate, NbIpRange>> {
-    return this.bulkUpdate('ipam/ip-ranges', items, opts);
-  }
-  deleteIpRanges(ids: number[], opts?: WriteOptions): Promise<BulkResult<Identified, Identified>> {
-    return this.bulkDelete('ipam/ip-ranges', ids, opts);
+  private bulkEndpoint<W extends object, T>(path: string): BulkEndpoint<W, T> {
+    return {
+      create: (items, opts) => this.bulkCreate(path, items, opts),
+      update: (items, opts) => this.bulkUpdate(path, items, opts),
+      delete: (ids, opts) => this.bulkDelete(path, ids, opts),
+    };
   }
 }

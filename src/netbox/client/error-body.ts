@@ -6,6 +6,7 @@
  *  - 4.7's envelope `{"detail": "1 of 3 objects failed validation.", "errors": [{"index"|"id", "errors": {...}}]}`,
  *  - HTML or plain text from a proxy in front of NetBox (502/503/504).
  */
+import { isRecord } from '../../model/values.ts';
 import {
   NetBoxAuthError,
   NetBoxConflictError,
@@ -21,10 +22,6 @@ export interface ParsedErrorBody {
   detail?: string;
   fieldErrors: NbFieldErrors;
   bulkErrors: NbBulkErrorEntry[];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Flattens DRF's nested error structures into `field` / `field.sub` / `field[1].sub` → messages. */

@@ -98,13 +98,25 @@ export class NetBoxAuthError extends NetBoxError {
 }
 
 /** 400: NetBox rejected the body or a filter value; `fieldErrors` and `bulkErrors` say what and where. */
-export class NetBoxValidationError extends NetBoxError {
+/** An error that may carry per-object errors of a bulk request. */
+abstract class NetBoxBulkError extends NetBoxError {
   /** Per-object errors of a bulk request, when NetBox correlated them (4.7 envelope, or ≤4.6 per-item list). */
   readonly bulkErrors: NbBulkErrorEntry[];
-  constructor(ctx: NetBoxRequestContext, details: NetBoxErrorDetails, bulkErrors: NbBulkErrorEntry[] = []) {
-    super('validation', 'NetBox rejected the request as invalid', ctx, details);
-    this.name = 'NetBoxValidationError';
+  constructor(
+    kind: NetBoxErrorKind,
+    summary: string,
+    request: { ctx: NetBoxRequestContext; details: NetBoxErrorDetails },
+    bulkErrors: NbBulkErrorEntry[],
+  ) {
+    super(kind, summary, request.ctx, request.details);
     this.bulkErrors = bulkErrors;
+  }
+}
+
+export class NetBoxValidationError extends NetBoxBulkError {
+  constructor(ctx: NetBoxRequestContext, details: NetBoxErrorDetails, bulkErrors: NbBulkErrorEntry[] = []) {
+    super('validation', 'NetBox rejected the request as invalid', { ctx, details }, bulkErrors);
+    this.name = 'NetBoxValidationError';
   }
 }
 
@@ -116,12 +128,10 @@ export class NetBoxNotFoundError extends NetBoxError {
 }
 
 /** 409 (dependent objects block a delete, no space left to allocate) or 412 (If-Match precondition failed). */
-export class NetBoxConflictError extends NetBoxError {
-  readonly bulkErrors: NbBulkErrorEntry[];
+export class NetBoxConflictError extends NetBoxBulkError {
   constructor(ctx: NetBoxRequestContext, details: NetBoxErrorDetails, bulkErrors: NbBulkErrorEntry[] = []) {
-    super('conflict', 'the request conflicts with the current state in NetBox', ctx, details);
+    super('conflict', 'the request conflicts with the current state in NetBox', { ctx, details }, bulkErrors);
     this.name = 'NetBoxConflictError';
-    this.bulkErrors = bulkErrors;
   }
 }
 

@@ -6,6 +6,7 @@
  * from page to page. Anything else (a page lost behind a proxy, objects created or deleted while paging, unstable
  * ordering across pages) throws NetBoxIncompleteListError; a partial list would look like deleted pools.
  */
+import { isRecord } from '../../model/values.ts';
 import type { NbQuery } from '../../model/netbox.ts';
 import { NetBoxConfigError, NetBoxIncompleteListError, NetBoxProtocolError } from './errors.ts';
 import type { NetBoxRequestContext } from './errors.ts';
@@ -28,10 +29,6 @@ export function toSearchParams(query: NbQuery): URLSearchParams {
     for (const v of Array.isArray(value) ? value : [value]) params.append(name, String(v));
   }
   return params;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 interface Page {

@@ -96,7 +96,7 @@ const scenarios: Scenario[] = [
   {
     name: 'bulk write stopped by 403 (error inside the result, not thrown)',
     mock: s => s.delete('/api/ipam/ip-addresses/').reply(403, { detail: `Invalid v2 token ${V2_TOKEN}` }),
-    call: c => c.deleteIpAddresses([1, 2]),
+    call: c => c.ipAddresses.delete([1, 2]),
   },
 ];
 

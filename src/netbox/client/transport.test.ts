@@ -93,7 +93,7 @@ describe('retries: only where repeating cannot duplicate data', () => {
       })
       .reply(201, [ipAddress(12, '10.0.0.6/24')]);
     const rechecked: string[][] = [];
-    const result = await client.createIpAddresses(items, {
+    const result = await client.ipAddresses.create(items, {
       recheck: pending => {
         rechecked.push(pending.map(p => p.address ?? ''));
         // The first attempt landed .5 and .7 before the proxy gave up; .6 is missing.
