@@ -7,7 +7,7 @@ import type { NetBoxModel } from './issue.ts';
  */
 
 /**
- * The key of a pool kind (`calico`, `metallb`, ...). The kinds themselves are declared once, in `src/kinds/`, and
+ * The key of a pool kind (e.g. calico or metallb). The kinds themselves are declared once, in `src/kinds/`, and
  * every list of them derives from `src/kinds/registry.ts`; values read from config or NetBox are checked there
  * (`isPoolKind`) before they become a PoolKind.
  */

@@ -6,7 +6,7 @@ export const FIELD_MANAGER = 'netbox-ippool-sync';
 const PREFIX = 'netbox-ippool-sync';
 /** Label: the cluster name from config, so several clusters can share one NetBox without confusion. */
 export const CLUSTER_LABEL = `${PREFIX}/cluster`;
-/** Label: the pool kind key (`calico`, `metallb`, ...). */
+/** Label: the pool kind key (e.g. calico or metallb). */
 export const POOL_KIND_LABEL = `${PREFIX}/pool-kind`;
 /** Annotation: NetBox objects behind this pool, e.g. `prefix/12,ip-range/40`. */
 export const NETBOX_OBJECTS_ANNOTATION = `${PREFIX}/netbox-objects`;
