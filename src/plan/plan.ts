@@ -57,7 +57,7 @@ import { applyDeleteBudget, applyEmptySourceGuard, applyPolicy, holdCompanions }
 import type { Guarded } from './guards.ts';
 import { invalidSteps, issueHolds } from './invalid.ts';
 import { planNamespaces } from './namespaces.ts';
-import { adapterForObject, describeObject, describeSources, isPoolObject, ownershipOf } from './objects.ts';
+import { adapterForObject, describeObject, describeSources, isPoolObject, ownershipOf } from './ownership.ts';
 import { changeFor, heldReason, noteStep, planDesired, planOrphan } from './rules.ts';
 import type { Step, StepContext } from './rules.ts';
 import { CHANGE_ACTIONS } from '../model/plan.ts';

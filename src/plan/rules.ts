@@ -7,19 +7,12 @@ import { CLUSTER_LABEL, SPEC_HASH_ANNOTATION } from '../model/ownership.ts';
 import type { NetBoxObjectRef, PoolKind } from '../model/intent.ts';
 import { allocationsInRemovedSpace, allocationsOfPool, countPhrase, describeRanges } from './allocations.ts';
 import { formatValue } from './diff.ts';
-import {
-  applyable,
-  compareObjects,
-  describeObject,
-  describeSources,
-  immutableChanges,
-  isPoolObject,
-  ownershipOf,
-  refKey,
-  sourcesOf,
-  specHashChanged,
-} from './objects.ts';
-import type { Comparison } from './objects.ts';
+import { describeObject, describeSources, isPoolObject, ownershipOf, refKey, sourcesOf } from './ownership.ts';
+import { specHashChanged } from './compare.ts';
+import { immutableChanges } from './compare.ts';
+import { compareObjects } from './compare.ts';
+import { applyable } from './compare.ts';
+import type { Comparison } from './compare.ts';
 import type { StepClass } from './policy.ts';
 import type { Change, ChangeAction, GuardName } from '../model/plan.ts';
 import type { DesiredObject } from '../model/desired.ts';
