@@ -8,8 +8,8 @@ import { isManaged, MANAGED_BY_LABEL } from '../model/ownership.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import { foreignRemovals, removalPatch } from './foreign-fields.ts';
-import type { Change, Plan } from '../model/plan.ts';
-import { APPLIED_ACTIONS } from '../model/plan.ts';
+import type { AppliedChange, Change, Plan, RewriteChange } from '../model/plan.ts';
+import { isApplied } from '../model/plan.ts';
 
 /**
  * Apply: carry out a plan's changes in the plan's order (creates and replacement creates first, drains before
@@ -61,7 +61,7 @@ class SkipChange extends Error {}
 async function applyOne(
   kube: KubeClient,
   rt: ResourceType,
-  change: Change,
+  change: AppliedChange,
   opts: Required<Pick<ApplyOptions, 'serverDryRun' | 'conflictRetries'>>,
 ): Promise<ApplyOutcome> {
   const name = change.name;
@@ -71,13 +71,13 @@ async function applyOne(
     case 'annotate': {
       // The plan's patch names only the annotations that change (null removes one). A merge patch changes exactly
       // those; an apply of that subset would make the apiserver drop every other annotation we set before.
-      const annotations = change.patch?.metadata.annotations ?? {};
+      const annotations = change.patch.metadata.annotations;
       await kube.mergePatch(rt, name, undefined, { metadata: { annotations } }, dry);
       return 'applied';
     }
     case 'delete': {
-      const observed = change.observed;
-      const preconditions = { uid: observed?.metadata.uid, resourceVersion: observed?.metadata.resourceVersion };
+      const { uid, resourceVersion } = change.observed.metadata;
+      const preconditions = { uid, resourceVersion };
       try {
         const res = await kube.delete(rt, name, namespace, { ...dry, preconditions });
         return res === 'deleted' ? 'applied' : 'unchanged';
@@ -89,13 +89,11 @@ async function applyOne(
       }
     }
     case 'replace': {
-      if (change.observed) {
-        const { uid, resourceVersion } = change.observed.metadata;
-        await kube.delete(rt, name, namespace, { ...dry, preconditions: { uid, resourceVersion } });
-      }
+      const { uid, resourceVersion } = change.observed.metadata;
+      await kube.delete(rt, name, namespace, { ...dry, preconditions: { uid, resourceVersion } });
       // A dry-run delete leaves the old object in place, so the replacement could only be checked against it
       // (and the immutable field would be refused): the create is validated on the real run.
-      if (!opts.serverDryRun) await kube.apply(rt, must(change.desired, change), { force: true });
+      if (!opts.serverDryRun) await kube.apply(rt, change.desired, { force: true });
       return 'applied';
     }
     case 'create': {
@@ -103,10 +101,11 @@ async function applyOne(
       if (existing && !isManaged(existing)) {
         throw new SkipChange(`an object of this name appeared without our ${MANAGED_BY_LABEL} label; it is left alone`);
       }
-      await kube.apply(rt, must(change.desired, change), { ...dry, force: true });
+      await kube.apply(rt, change.desired, { ...dry, force: true });
       return 'applied';
     }
-    default:
+    case 'update':
+    case 'drain':
       return applyWithFreshReads(kube, rt, change, opts);
   }
 }
@@ -118,11 +117,11 @@ async function applyOne(
 async function applyWithFreshReads(
   kube: KubeClient,
   rt: ResourceType,
-  change: Change,
+  change: RewriteChange,
   opts: Required<Pick<ApplyOptions, 'serverDryRun' | 'conflictRetries'>>,
 ): Promise<ApplyOutcome> {
-  const desired = must(change.desired, change);
-  let current = change.observed;
+  const desired = change.desired;
+  let current: K8sObject | undefined = change.observed;
   for (let attempt = 1; ; attempt++) {
     let resourceVersion = current?.metadata.resourceVersion;
     try {
@@ -149,11 +148,6 @@ async function applyWithFreshReads(
   }
 }
 
-function must(obj: K8sObject | undefined, change: Change): K8sObject {
-  if (!obj) throw new Error(`plan bug: ${change.action} of ${change.kind} ${change.name} carries no desired object`);
-  return obj;
-}
-
 export async function applyPlan(
   kube: KubeClient,
   plan: Plan,
@@ -166,7 +160,7 @@ export async function applyPlan(
   const results: ChangeResult[] = [];
   let aborted: string | undefined;
   for (const change of plan.changes) {
-    if (!APPLIED_ACTIONS.includes(change.action)) continue;
+    if (!isApplied(change)) continue;
     if (aborted) {
       results.push({ change, outcome: 'not-attempted', message: `not attempted: ${aborted}` });
       continue;

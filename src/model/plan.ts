@@ -42,8 +42,8 @@ export interface NamespacePatch {
   metadata: { annotations: Record<string, string | null> };
 }
 
-export interface Change {
-  action: ChangeAction;
+/** What every change says: its subject, why, and the NetBox objects behind it. */
+interface ChangeBase {
   /** Absent on notes that are not about one pool kind (a NetBox object, a namespace, config). */
   poolKind?: PoolKind;
   /** Absent on `invalid` changes about a NetBox object or config: `name` then describes the subject. */
@@ -54,17 +54,77 @@ export interface Change {
   /** One sentence, why. */
   reason: string;
   diff?: FieldDiff[];
-  /** What apply sends (create, update, replace, drain). */
-  desired?: K8sObject;
-  observed?: K8sObject;
-  /** `annotate` only: the merge patch for the namespace. */
-  patch?: NamespacePatch;
   sources: NetBoxObjectRef[];
   /** Live allocations that block (or would have blocked) the change. */
   allocations?: number;
-  issue?: Issue;
+}
+
+/** A change to one Kubernetes object of one pool kind. */
+export interface ObjectChange extends ChangeBase {
+  poolKind: PoolKind;
+  apiVersion: string;
+  kind: string;
+}
+
+export interface CreateChange extends ObjectChange {
+  action: 'create';
+  /** What apply sends. */
+  desired: K8sObject;
+}
+
+/** Update, replace (delete then create) and drain all send `desired` over what was `observed`. */
+export interface RewriteChange extends ObjectChange {
+  action: 'update' | 'replace' | 'drain';
+  desired: K8sObject;
+  observed: K8sObject;
+}
+
+export interface DeleteChange extends ObjectChange {
+  action: 'delete';
+  observed: K8sObject;
+}
+
+/** A namespace's `k8s_namespaces` annotations: one JSON merge patch. */
+export interface AnnotateChange extends ChangeBase {
+  action: 'annotate';
+  apiVersion: 'v1';
+  kind: 'Namespace';
+  patch: NamespacePatch;
+}
+
+/** Notes for people and the drift report; apply carries none of them out. */
+export interface NoteChange extends ChangeBase {
+  action: 'blocked' | 'invalid' | 'unmanaged';
   /** `blocked` only: what would have happened. */
   blockedAction?: ChangeAction;
+  desired?: K8sObject;
+  observed?: K8sObject;
+  patch?: NamespacePatch;
+  issue?: Issue;
+}
+
+/** One row of a plan, keyed on `action`: the compiler knows what each action carries. */
+export type Change = CreateChange | RewriteChange | DeleteChange | AnnotateChange | NoteChange;
+/** The changes apply carries out. */
+export type AppliedChange = Exclude<Change, NoteChange>;
+
+/** The object a change sends, where it sends one. */
+export function desiredOf(c: Change): K8sObject | undefined {
+  return 'desired' in c ? c.desired : undefined;
+}
+
+/** The object as observed, where the change is about an existing one. */
+export function observedOf(c: Change): K8sObject | undefined {
+  return 'observed' in c ? c.observed : undefined;
+}
+
+/** The namespace merge patch, for an annotate (or a blocked annotate). */
+export function patchOf(c: Change): NamespacePatch | undefined {
+  return 'patch' in c ? c.patch : undefined;
+}
+
+export function isApplied(c: Change): c is AppliedChange {
+  return (APPLIED_ACTIONS as readonly string[]).includes(c.action);
 }
 
 export type GuardName =

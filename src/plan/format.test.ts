@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { formatChange, formatPlan, formatSummary, planExitCode, planToJson } from './format.ts';
 import { calculatePlan } from './plan.ts';
 import { CALICO_POOL, input, obj, pods, prefix, want } from '../../test/support/plan-fixtures.ts';
-import { CHANGE_ACTIONS } from '../model/plan.ts';
+import { CHANGE_ACTIONS, desiredOf } from '../model/plan.ts';
 import type { PlanInput } from './types.ts';
-import type { ChangeAction, Plan } from '../model/plan.ts';
+import type { Change, ChangeAction, Plan } from '../model/plan.ts';
 
 const scenario = (): PlanInput =>
   input({
@@ -83,7 +83,7 @@ describe('formatPlan', () => {
     ['unmanaged', '  ? unmanaged '],
     ['annotate', '  ~ annotate '],
   ])('%s line', (action, head) => {
-    const line = formatChange({ action, name: 'x', kind: 'K', apiVersion: 'v1', reason: 'r', sources: [] });
+    const line = formatChange({ action, name: 'x', kind: 'K', apiVersion: 'v1', reason: 'r', sources: [] } as Change);
     expect(line.startsWith(`${head}`)).toBe(true);
   });
 });
@@ -99,6 +99,9 @@ describe('planToJson', () => {
     const plan = emptyPlan({ delete: 1 });
     plan.changes.push({
       action: 'delete',
+      poolKind: 'k',
+      apiVersion: 'v1',
+      kind: 'K',
       name: 'x',
       reason: 'r',
       sources: [],
@@ -133,7 +136,7 @@ describe('planExitCode', () => {
 
   it('a second plan after the cluster matches NetBox is empty (idempotent)', () => {
     const first = calculatePlan(scenario());
-    const applied = first.changes.filter(c => c.action === 'create' || c.action === 'replace').map(c => c.desired!);
+    const applied = first.changes.filter(c => c.action === 'create' || c.action === 'replace').map(c => desiredOf(c)!);
     const untouched = scenario().observed.filter(o => o.metadata.name !== 'pods-a');
     const again = calculatePlan({ ...scenario(), observed: [...untouched, ...applied], allocations: [] });
     expect(again.changes.map(c => `${c.action} ${c.name}`)).toEqual([

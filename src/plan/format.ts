@@ -27,7 +27,7 @@ function diffLines(d: readonly FieldDiff[]): string[] {
 
 /** What a create shows: the spec's top-level fields and their values. */
 function createdLines(c: Change): string[] {
-  if (c.desired === undefined) return [];
+  if (!('desired' in c) || c.desired === undefined) return [];
   return diffValues({ spec: {} }, { spec: c.desired.spec ?? {} }).map(x => `${INDENT}${x.path}: ${formatValue(x.to)}`);
 }
 

@@ -1,3 +1,5 @@
+import { patchOf } from '../model/plan.ts';
+import type { NoteChange } from '../model/plan.ts';
 import { describe, expect, it } from 'vitest';
 import type { NamespaceAssignment } from '../model/desired.ts';
 import { NAMESPACE_VALUES_ANNOTATION as OWNED, planNamespaces, renderNamespaces } from './namespaces.ts';
@@ -124,7 +126,7 @@ describe('planNamespaces', () => {
       return;
     }
     expect(steps.map(s => s.cls)).toEqual([c.cls]);
-    expect(steps[0]?.changes[0]?.patch).toEqual({ metadata: { annotations: c.patch } });
+    expect(patchOf(steps[0]!.changes[0]!)).toEqual({ metadata: { annotations: c.patch } });
   });
 
   it.each<[string, NamespaceAssignment[], Record<string, string>]>([
@@ -146,7 +148,7 @@ describe('planNamespaces', () => {
     const [step] = steps;
     expect(step?.cls).toBe(c.cls);
     expect(step?.changes[0]).toMatchObject({ action: 'annotate', apiVersion: 'v1', kind: 'Namespace', name: 'apps' });
-    expect(step?.changes[0]?.patch).toEqual({ metadata: { annotations: c.patch } });
+    expect(patchOf(step!.changes[0]!)).toEqual({ metadata: { annotations: c.patch } });
   });
 
   it('says what it adds and removes, with a field diff', () => {
@@ -171,7 +173,7 @@ describe('planNamespaces', () => {
     const steps = planNamespaces([assign('apps', 'pool-a')], namespaces);
     expect(steps.map(s => s.changes[0]?.action)).toEqual(['blocked']);
     expect(steps[0]?.changes[0]?.reason).toContain(reason);
-    expect(steps[0]?.changes[0]?.blockedAction).toBe('annotate');
+    expect((steps[0]?.changes[0] as NoteChange | undefined)?.blockedAction).toBe('annotate');
   });
 
   it('plans namespaces in name order, one change each', () => {
@@ -208,7 +210,7 @@ describe('renderNamespaces: the Namespace files render --out writes', () => {
   it('the same as what apply patches onto a namespace without annotations', () => {
     const assignments = [assign('apps', 'pool-a'), single('apps', 'cpod')];
     const [step] = planNamespaces(assignments, [ns({})]);
-    const patch = step?.changes[0]?.patch?.metadata.annotations;
+    const patch = patchOf(step!.changes[0]!)?.metadata.annotations;
     expect(renderNamespaces(assignments, [], { prune: true }).objects[0]?.metadata.annotations).toEqual(patch);
   });
 

@@ -6,7 +6,7 @@ import { formatPath } from './diff.ts';
 import type { StepClass } from './policy.ts';
 import { noteStep } from './rules.ts';
 import type { Step } from './rules.ts';
-import type { Change } from '../model/plan.ts';
+import type { AnnotateChange, Change, NamespacePatch, NoteChange } from '../model/plan.ts';
 import type { ObservedNamespace } from '../model/desired.ts';
 
 /**
@@ -92,8 +92,8 @@ function wanted(assignments: readonly NamespaceAssignment[]): Map<string, Map<st
   return byNs;
 }
 
-function annotationChange(name: string, reason: string): Change {
-  return { action: 'annotate', apiVersion: 'v1', kind: 'Namespace', name, reason, sources: [] };
+function annotationChange(name: string, reason: string, patch: NamespacePatch): AnnotateChange {
+  return { action: 'annotate', apiVersion: 'v1', kind: 'Namespace', name, reason, sources: [], patch };
 }
 
 /** `kept`: pools that stay as they are this cycle (bad input in NetBox); values of theirs we set are not removed. */
@@ -163,7 +163,7 @@ function planNamespace(
     said.length > 0
       ? `pools assigned in NetBox (k8s_namespaces): ${said.join('; ')}`
       : 'records which annotation values netbox-ippool-sync set';
-  const change: Change = { ...annotationChange(ns.name, reason), diff, patch: { metadata: { annotations: patch } } };
+  const change: Change = { ...annotationChange(ns.name, reason, { metadata: { annotations: patch } }), diff };
   const cls: StepClass = removes ? 'removal' : allNew && said.length > 0 ? 'create' : 'update';
   const step: Step = {
     cls,
@@ -216,8 +216,8 @@ function planAnnotation(
 }
 
 function blockedAnnotation(name: string, reason: string): Step {
-  const c = annotationChange(name, reason);
-  return noteStep({ ...c, action: 'blocked', blockedAction: 'annotate' }, 'annotate');
+  const c: NoteChange = { action: 'blocked', apiVersion: 'v1', kind: 'Namespace', name, reason, sources: [] };
+  return noteStep({ ...c, blockedAction: 'annotate' }, 'annotate');
 }
 
 /** `cni.projectcalico.org/ipv4pools adds a, b and removes c`. */

@@ -16,6 +16,7 @@ import {
 } from '../../test/support/plan-fixtures.ts';
 import type { PlanInput } from './types.ts';
 import type { ChangeAction, Plan } from '../model/plan.ts';
+import { desiredOf, observedOf } from '../model/plan.ts';
 
 const P12 = prefix(12, '10.20.0.0/24');
 const P30 = prefix(30, '10.30.0.0/24');
@@ -527,18 +528,18 @@ describe('calculatePlan details', () => {
       { path: 'metadata.annotations["netbox-ippool-sync/spec-hash"]', from: 'h1', to: 'h2' },
       { path: 'spec.addresses[0]', from: '10.30.0.0/24', to: '10.30.0.0/23' },
     ]);
-    expect(update?.desired?.spec).toEqual({ addresses: ['10.30.0.0/23'] });
-    expect(update?.observed?.metadata.name).toBe('lb');
+    expect(desiredOf(update!)?.spec).toEqual({ addresses: ['10.30.0.0/23'] });
+    expect(observedOf(update!)?.metadata.name).toBe('lb');
   });
 
   it('drain sends the drained object without server bookkeeping', () => {
     const observed = calicoObserved(calicoSpec, { resourceVersion: '7', status: { x: 1 }, labels: { team: 'net' } });
     const plan = calculatePlan(input({ observed: [observed], allocations: pods('10.20.0.1', 1) }));
     const drain = plan.changes.find(c => c.action === 'drain');
-    expect(drain?.desired?.spec).toEqual({ ...calicoSpec, disabled: true });
-    expect(drain?.desired?.metadata.resourceVersion).toBeUndefined();
-    expect(drain?.desired?.status).toBeUndefined();
-    expect(drain?.desired?.metadata.labels?.team).toBeUndefined();
+    expect(desiredOf(drain!)?.spec).toEqual({ ...calicoSpec, disabled: true });
+    expect(desiredOf(drain!)?.metadata.resourceVersion).toBeUndefined();
+    expect(desiredOf(drain!)?.status).toBeUndefined();
+    expect(desiredOf(drain!)?.metadata.labels?.team).toBeUndefined();
     expect(drain?.diff).toEqual([{ path: 'spec.disabled', to: true }]);
   });
 

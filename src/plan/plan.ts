@@ -58,11 +58,11 @@ import type { Guarded } from './guards.ts';
 import { invalidSteps, issueHolds } from './invalid.ts';
 import { planNamespaces } from './namespaces.ts';
 import { adapterForObject, describeObject, describeSources, isPoolObject, ownershipOf } from './ownership.ts';
-import { changeFor, heldReason, noteStep, planDesired, planOrphan } from './rules.ts';
+import { noteFor, heldReason, noteStep, planDesired, planOrphan } from './rules.ts';
 import type { Step, StepContext } from './rules.ts';
 import { CHANGE_ACTIONS } from '../model/plan.ts';
 import type { PlanInput } from './types.ts';
-import type { Change, ChangeAction, GuardName, GuardNote, Plan } from '../model/plan.ts';
+import type { Change, ChangeAction, GuardName, GuardNote, NoteChange, Plan } from '../model/plan.ts';
 import type { DesiredObject } from '../model/desired.ts';
 
 export function calculatePlan(input: PlanInput): Plan {
@@ -78,7 +78,7 @@ export function calculatePlan(input: PlanInput): Plan {
     const adapter = byKind.get(d.poolKind);
     const o = observed.get(key);
     if (o !== undefined && ownershipOf(o, input.cluster) !== 'ours') conflicted.add(key);
-    const onError = (why: string): Change => changeFor('blocked', d.poolKind, d.object, d.sources, why);
+    const onError = (why: string): NoteChange => noteFor('blocked', d.poolKind, d.object, d.sources, why);
     if (adapter === undefined) steps.push(noteStep(onError(`no adapter for pool kind ${d.poolKind}`), 'create'));
     else steps.push(...safely(onError, () => planDesired(ctx, adapter, d, o)));
   }
@@ -87,7 +87,7 @@ export function calculatePlan(input: PlanInput): Plan {
     if (desired.has(objectKey(o))) continue;
     const adapter = adapterForObject(input.adapters, o);
     if (adapter === undefined) continue; // listed by an owned type, so unreachable; nothing safe to do anyway
-    const onError = (why: string): Change => ({ ...changeFor('blocked', adapter.kind, o, [], why), observed: o });
+    const onError = (why: string): NoteChange => ({ ...noteFor('blocked', adapter.kind, o, [], why), observed: o });
     steps.push(...safely(onError, () => planOrphan(ctx, adapter, o)));
   }
   steps.push(...unmanagedOverlaps(input, desired, byKind, conflicted));
@@ -129,7 +129,7 @@ export function calculatePlan(input: PlanInput): Plan {
 }
 
 /** One bad object (an adapter throwing on odd content) yields a blocked note for it, never a failed plan. */
-function safely(onError: (why: string) => Change, plan: () => Step | undefined): Step[] {
+function safely(onError: (why: string) => NoteChange, plan: () => Step | undefined): Step[] {
   try {
     const step = plan();
     return step === undefined ? [] : [step];
@@ -158,7 +158,7 @@ function dedupe(all: readonly DesiredObject[]): { desired: Map<string, DesiredOb
       const reason =
         `${describeSources(d.sources)} renders the same object as ${describeSources(kept.sources)}; ` +
         'only one NetBox pool may own a name — give one of them another k8s_pool_name';
-      const c = changeFor('invalid', d.poolKind, d.object, d.sources, reason);
+      const c = noteFor('invalid', d.poolKind, d.object, d.sources, reason);
       duplicates.push(noteStep(c, 'create'));
     }
   }
@@ -177,7 +177,7 @@ function unmanagedOverlaps(
   for (const d of desired.values()) {
     const adapter = byKind.get(d.poolKind);
     if (!d.primary || adapter === undefined) continue;
-    const onError = (why: string): Change => changeFor('blocked', d.poolKind, d.object, d.sources, why);
+    const onError = (why: string): NoteChange => noteFor('blocked', d.poolKind, d.object, d.sources, why);
     steps.push(
       ...safely(onError, () => {
         pools.push({ d, ranges: adapter.coveredRanges(d.object) });
@@ -189,7 +189,7 @@ function unmanagedOverlaps(
     if (ownershipOf(o, input.cluster) !== 'unmanaged' || conflicted.has(objectKey(o))) continue;
     const adapter = adapterForObject(input.adapters, o);
     if (adapter === undefined || !isPoolObject(adapter, o)) continue;
-    const onError = (why: string): Change => changeFor('unmanaged', adapter.kind, o, [], why);
+    const onError = (why: string): NoteChange => noteFor('unmanaged', adapter.kind, o, [], why);
     steps.push(...safely(onError, () => overlapNote(adapter, o, pools)));
   }
   return steps;
@@ -206,7 +206,7 @@ function overlapNote(
   const names = hits.map(h => describeObject(h.p.d.object)).join(', ');
   const shared = describeRanges(hits.flatMap(h => h.shared));
   const reason = `not managed by netbox-ippool-sync and overlaps ${names} in ${shared}: reported, never touched`;
-  const c = changeFor(
+  const c = noteFor(
     'unmanaged',
     adapter.kind,
     o,

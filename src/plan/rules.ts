@@ -14,7 +14,7 @@ import { compareObjects } from './compare.ts';
 import { applyable } from './compare.ts';
 import type { Comparison } from './compare.ts';
 import type { StepClass } from './policy.ts';
-import type { Change, ChangeAction, GuardName } from '../model/plan.ts';
+import type { Change, ChangeAction, GuardName, NoteChange, ObjectChange } from '../model/plan.ts';
 import type { DesiredObject } from '../model/desired.ts';
 
 /**
@@ -52,15 +52,14 @@ export function poolKey(kind: string, namespace: string | undefined, name: strin
   return `${kind}/${namespace ?? ''}/${name}`;
 }
 
-export function changeFor(
-  action: ChangeAction,
+/** What a change about one object says before its action: the object, its kind, its NetBox sources, why. */
+export function aboutObject(
   poolKind: PoolKind,
   obj: K8sObject,
   sources: readonly NetBoxObjectRef[],
   reason: string,
-): Change {
-  const c: Change = {
-    action,
+): ObjectChange {
+  const c: ObjectChange = {
     poolKind,
     apiVersion: obj.apiVersion,
     kind: obj.kind,
@@ -70,6 +69,17 @@ export function changeFor(
   };
   if (obj.metadata.namespace !== undefined) c.namespace = obj.metadata.namespace;
   return c;
+}
+
+/** A note (blocked, invalid, unmanaged) about one object. */
+export function noteFor(
+  action: NoteChange['action'],
+  poolKind: PoolKind,
+  obj: K8sObject,
+  sources: readonly NetBoxObjectRef[],
+  reason: string,
+): NoteChange {
+  return { ...aboutObject(poolKind, obj, sources, reason), action };
 }
 
 /** `projectcalico.org/v3 IPPool pods-a`; `calico pool pods-a` for a pool that did not render; else the name. */
@@ -99,10 +109,8 @@ function blockedNote(
   sources: readonly NetBoxObjectRef[],
   reason: string,
   intent: ChangeAction,
-): Change {
-  const c = changeFor('blocked', poolKind, obj, sources, reason);
-  c.blockedAction = intent;
-  return c;
+): NoteChange {
+  return { ...aboutObject(poolKind, obj, sources, reason), action: 'blocked', blockedAction: intent };
 }
 
 function short(v: unknown): string {
@@ -168,18 +176,15 @@ function drainOrBlock(adapter: PoolKindAdapter, o: K8sObject, removal: BlockedRe
     if (cmp.diff.length === 0) {
       tail = 'already drained';
     } else {
-      const drain = changeFor(
-        'drain',
-        adapter.kind,
-        o,
-        sources,
-        `${drainWhy}; no new allocations while ${countPhrase(held)} remain`,
-      );
-      drain.desired = applyable(drained);
-      drain.observed = o;
-      drain.diff = cmp.diff;
-      drain.allocations = held;
-      changes.push(drain);
+      const why = `${drainWhy}; no new allocations while ${countPhrase(held)} remain`;
+      changes.push({
+        ...aboutObject(adapter.kind, o, sources, why),
+        action: 'drain',
+        desired: applyable(drained),
+        observed: o,
+        diff: cmp.diff,
+        allocations: held,
+      });
       tail = 'drained instead';
     }
   }
@@ -229,10 +234,13 @@ function replaceStep(
     }
   }
   const why = `${what} cannot change in place: replace`;
-  const c = changeFor('replace', adapter.kind, d.object, d.sources, why);
-  c.desired = d.object;
-  c.observed = o;
-  c.diff = cmp.diff;
+  const c: Change = {
+    ...aboutObject(adapter.kind, d.object, d.sources, why),
+    action: 'replace',
+    desired: d.object,
+    observed: o,
+    diff: cmp.diff,
+  };
   return { cls: 'removal', intent: 'replace', subject: describeObject(o), changes: [c], budgeted: true, why };
 }
 
@@ -248,8 +256,7 @@ export function planDesired(
     const why = d.primary
       ? `${describeSources(d.sources)} ${d.sources.length > 1 ? 'are' : 'is'} new`
       : `${describeSources(d.sources)} needs this ${d.object.kind}`;
-    const c = changeFor('create', adapter.kind, d.object, d.sources, why);
-    c.desired = d.object;
+    const c: Change = { ...aboutObject(adapter.kind, d.object, d.sources, why), action: 'create', desired: d.object };
     return { cls: 'create', intent: 'create', subject, changes: [c], budgeted: false, why };
   }
   const owner = ownershipOf(o, ctx.cluster);
@@ -258,15 +265,13 @@ export function planDesired(
       owner === 'unmanaged'
         ? 'is not managed by netbox-ippool-sync'
         : `is managed by netbox-ippool-sync for cluster "${o.metadata.labels?.[CLUSTER_LABEL] ?? ''}", not "${ctx.cluster}"`;
-    const c = changeFor(
-      'unmanaged',
-      adapter.kind,
-      d.object,
-      d.sources,
-      `exists but ${whose}; adopt it explicitly or rename the NetBox pool`,
-    );
-    c.desired = d.object;
-    c.observed = o;
+    const why = `exists but ${whose}; adopt it explicitly or rename the NetBox pool`;
+    const c: Change = {
+      ...aboutObject(adapter.kind, d.object, d.sources, why),
+      action: 'unmanaged',
+      desired: d.object,
+      observed: o,
+    };
     return noteStep(c, 'create');
   }
   if (o.metadata.deletionTimestamp !== undefined) {
@@ -304,8 +309,13 @@ export function planDesired(
   const why = specHashChanged(d.object, o)
     ? `${describeSources(d.sources)} changed: ${listPaths(cmp)}`
     : `drifted from ${describeSources(d.sources)} (edited in the cluster?): ${listPaths(cmp)}`;
-  const c = changeFor('update', adapter.kind, d.object, d.sources, why);
-  Object.assign(c, { desired: d.object, observed: o, diff: cmp.diff });
+  const c: Change = {
+    ...aboutObject(adapter.kind, d.object, d.sources, why),
+    action: 'update',
+    desired: d.object,
+    observed: o,
+    diff: cmp.diff,
+  };
   return { cls: 'update', intent: 'update', subject, changes: [c], budgeted: false, why };
 }
 
@@ -332,8 +342,7 @@ export function planOrphan(ctx: StepContext, adapter: PoolKindAdapter, o: K8sObj
       return { ...step, orphan };
     }
   }
-  const c = changeFor('delete', adapter.kind, o, sources, gone);
-  c.observed = o;
+  const c: Change = { ...aboutObject(adapter.kind, o, sources, gone), action: 'delete', observed: o };
   return {
     cls: 'removal',
     intent: 'delete',

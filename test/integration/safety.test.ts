@@ -13,7 +13,8 @@ import type { K8sObject, ResourceType } from '../../src/model/k8s-object.ts';
 import { NetBoxClient } from '../../src/netbox/client/index.ts';
 import { applyPlan } from '../../src/k8s/apply.ts';
 import { runCycle } from '../../src/cycle.ts';
-import { APPLIED_ACTIONS } from '../../src/model/plan.ts';
+import { APPLIED_ACTIONS, observedOf } from '../../src/model/plan.ts';
+import type { NoteChange } from '../../src/model/plan.ts';
 import { prefixBody, startLab } from '../support/e2e.ts';
 import type { Lab, LabOptions } from '../support/e2e.ts';
 import {
@@ -216,7 +217,7 @@ describe('bad NetBox input is contained', () => {
       await set(ids.fine, { k8s_options: { natOutgoing: false } });
       const result = await lab.cycle();
 
-      const invalid = result.plan.changes.filter(ch => ch.action === 'invalid');
+      const invalid = result.plan.changes.filter((ch): ch is NoteChange => ch.action === 'invalid');
       expect(invalid.map(ch => ch.issue?.field)).toEqual(
         expect.arrayContaining([
           'custom_fields.k8s_block_size',
@@ -335,7 +336,8 @@ describe('apiserver failures', () => {
           { apply: false },
         );
         expect(planned.plan.changes.map(ch => `${ch.action} ${ch.name}`)).toEqual([`update raced-${c}`]);
-        const observedVersion = planned.plan.changes[0]?.observed?.metadata.resourceVersion;
+        const first = planned.plan.changes[0];
+        const observedVersion = first === undefined ? undefined : observedOf(first)?.metadata.resourceVersion;
         // Someone else writes the object in between (another field manager, another label).
         await admin(
           'PATCH',

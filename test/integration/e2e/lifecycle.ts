@@ -13,7 +13,7 @@ import {
   SPEC_HASH_ANNOTATION,
 } from '../../../src/model/ownership.ts';
 import type { PoolKind } from '../../../src/model/intent.ts';
-import { APPLIED_ACTIONS } from '../../../src/model/plan.ts';
+import { APPLIED_ACTIONS, desiredOf } from '../../../src/model/plan.ts';
 import { prefixBody, rangeBody, startLab } from '../../support/e2e.ts';
 import type { CycleRun, Lab, LabOptions } from '../../support/e2e.ts';
 import type { LiveAllocation } from './allocations.ts';
@@ -140,9 +140,8 @@ export class Scenario {
       writes: run.writes,
     });
     for (const r of results) {
-      if (r.outcome === 'applied' && r.change.desired !== undefined) {
-        this.#sent.set(objectKey(r.change.desired), r.change.desired);
-      }
+      const desired = desiredOf(r.change);
+      if (r.outcome === 'applied' && desired !== undefined) this.#sent.set(objectKey(desired), desired);
     }
     const unapplied = results.filter(r => r.outcome !== 'applied');
     expect(unapplied.map(r => `${line(r.change)}: ${r.outcome} ${r.message ?? ''}`)).toEqual([]);
