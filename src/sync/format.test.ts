@@ -27,7 +27,7 @@ const scenario = (): PlanInput =>
 
 function emptyPlan(counts: Partial<Record<ChangeAction, number>> = {}): Plan {
   const summary = Object.fromEntries(CHANGE_ACTIONS.map(a => [a, counts[a] ?? 0])) as Plan['summary'];
-  return { changes: [], summary, guards: [], desiredPools: 0 };
+  return { changes: [], summary, guards: [], desiredPools: 0, source: { healthy: true } };
 }
 
 describe('formatPlan', () => {
@@ -72,6 +72,25 @@ describe('formatPlan', () => {
     expect(formatSummary(emptyPlan(counts))).toContain(text);
   });
 
+  it('an unreadable NetBox heads the plan as such, never as "the cluster matches NetBox"', () => {
+    const reason = 'GET /api/status/ failed [HTTP 403]: NetBox refused the credentials';
+    const text = formatPlan(calculatePlan(input({ source: { healthy: false, reason } }, { steady: false })));
+    expect(text).toBe(`NetBox could not be read, so nothing was planned: the cluster is left as it is.\n  ${reason}\n`);
+    expect(text).not.toMatch(/No changes|matches NetBox/);
+  });
+
+  it('an unreadable NetBox with pools in the cluster: their removal is held back, the headline still says why', () => {
+    const busy = obj('calico', CALICO_POOL, 'busy', { cidr: '10.90.0.0/24' }, { from: 'prefix/90' });
+    const plan = calculatePlan(input({ observed: [busy], source: { healthy: false, reason: 'connect ECONNREFUSED' } }));
+    expect(plan.changes.map(c => c.action)).toEqual(['blocked']);
+    const text = formatPlan(plan);
+    expect(text.trimEnd().split('\n').slice(-2)).toEqual([
+      'NetBox could not be read, so nothing was planned: the cluster is left as it is.',
+      '  connect ECONNREFUSED',
+    ]);
+    expect(text).not.toMatch(/No changes/);
+  });
+
   it.each<[ChangeAction, string]>([
     ['create', '  + create '],
     ['update', '  ~ update '],
@@ -112,7 +131,7 @@ describe('planToJson', () => {
     expect(json).not.toContain('managedFields');
     const parsed = JSON.parse(json) as { changes: { observed: { status: { size: string } } }[] };
     expect(parsed.changes[0]?.observed.status.size).toBe('5');
-    expect(Object.keys(JSON.parse(json) as object)).toEqual(['changes', 'desiredPools', 'guards', 'summary']);
+    expect(Object.keys(JSON.parse(json) as object)).toEqual(['changes', 'desiredPools', 'guards', 'source', 'summary']);
   });
 });
 

@@ -123,7 +123,7 @@ export function calculatePlan(input: PlanInput): Plan {
   const changes = steps.flatMap(s => s.changes).sort((a, b) => compareChanges(a, b, companion));
   const summary = Object.fromEntries(CHANGE_ACTIONS.map(a => [a, 0])) as Plan['summary'];
   for (const c of changes) summary[c.action]++;
-  return { changes, summary, guards, desiredPools };
+  return { changes, summary, guards, desiredPools, source: input.source };
 }
 
 /** One bad object (an adapter throwing on odd content) yields a blocked note for it, never a failed plan. */

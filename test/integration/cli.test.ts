@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
+import { freePort } from '../../dev/process.ts';
 import { prefixBody, rangeBody, startLab } from '../support/e2e.ts';
 import type { Lab } from '../support/e2e.ts';
 
@@ -47,9 +48,11 @@ describe('netbox-ippool-sync CLI', () => {
   let dir: string;
   let env: Record<string, string>;
   let configFile: string;
+  let closedPort: number;
 
   beforeAll(async () => {
     lab = await startLab();
+    closedPort = await freePort();
     dir = mkdtempSync(join(tmpdir(), 'nbsync-cli-'));
     configFile = join(dir, 'config.yaml');
     writeFileSync(
@@ -133,5 +136,23 @@ describe('netbox-ippool-sync CLI', () => {
     expect(res.code).not.toBe(0);
     expect(res.stdout + res.stderr).toMatch(/NetBox/);
     expect(res.stdout + res.stderr).not.toContain('x'.repeat(40));
+  });
+
+  it.each([
+    ['a wrong token', (): Record<string, string> => ({ ...env, CLI_NETBOX_TOKEN: 'x'.repeat(40) }), /HTTP 403/],
+    [
+      'a closed port',
+      (): Record<string, string> => ({ ...env, NETBOX_URL: `http://127.0.0.1:${closedPort}` }),
+      /ECONNREFUSED/,
+    ],
+  ])('plan with NetBox unreadable (%s) says so in its headline, never "No changes"', async (_what, envFor, why) => {
+    const res = await cli(['plan', '-c', configFile, '--no-cluster'], envFor());
+    expect(res.code).toBe(1);
+    const head = res.stdout.split('\n\nNotes:')[0] ?? '';
+    expect(head).toMatch(
+      /^NetBox could not be read, so nothing was planned: the cluster is left as it is\.\n {2}.*\n$/,
+    );
+    expect(head).toMatch(why);
+    expect(res.stdout).not.toMatch(/No changes|matches NetBox/);
   });
 });
