@@ -83,10 +83,15 @@ describe('netbox-ippool-sync CLI', () => {
     expect(good.code).toBe(0);
     expect(good.stdout).toContain('valid');
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, stringify({ cluster: 'Bad_Name', netbox: { url: 'x' }, policy: 'yolo' }));
+    const kinds = { calico: { bogus: 1, blockSizeV4: 99 } };
+    writeFileSync(bad, stringify({ cluster: 'Bad_Name', netbox: { url: 'x' }, policy: 'yolo', kinds }));
     const res = await cli(['config', 'check', '-c', bad], env);
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/policy/);
+    // Every problem at once: an unknown key hides no out-of-range value, and the rest failing hides neither.
+    expect(res.stdout).toContain('error: config kinds.calico.blockSizeV4: expected 20-32');
+    expect(res.stdout).toContain('error: config kinds.calico.bogus: unknown key');
+    expect(res.stdout).toMatch(/: 5 error\(s\)\n$/);
   });
 
   it('render --out writes one file per object, byte-identical on re-run', async () => {

@@ -208,10 +208,13 @@ describe('calico invalid input: rejected before the cluster sees it', () => {
       error: [pool, 'custom_fields.k8s_block_size', 'blockSize 19 is out of range for IPv4 pools (20–32)'],
     },
     {
-      name: 'IPv6 block size from config out of range',
-      intent: kit.poolIntent('calico', [v6]),
-      defaults: { blockSizeV6: 112 },
-      error: [pool, 'kinds.calico.blockSizeV6', 'blockSize 112 is out of range for IPv6 pools (116–128)'],
+      name: 'IPv6 block size from k8s_options out of range',
+      intent: kit.poolIntent('calico', [v6], { options: { blockSizeV6: 112 } }),
+      error: [
+        pool,
+        'custom_fields.k8s_options.blockSizeV6',
+        'invalid value for calico option "blockSizeV6": expected 116-128',
+      ],
     },
     {
       name: 'block larger than the pool',

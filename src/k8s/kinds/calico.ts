@@ -21,6 +21,7 @@ import * as read from './observed.ts';
 import { RESOURCES } from './resources.ts';
 import { calicoAllocations, coveredCidr } from './calico-observed.ts';
 import { calicoSelector } from './selectors.ts';
+import { intBetween } from './settings.ts';
 
 /**
  * Calico: one projectcalico.org/v3 IPPool per CIDR (a pool with several blocks renders one IPPool per block, named
@@ -38,8 +39,8 @@ export const calicoSettings = z.strictObject({
     .string()
     .regex(/^\d+\.\d+(\.\d+)?$/, 'expected a version such as 3.30')
     .default('3.30'),
-  blockSizeV4: z.number().int().default(26),
-  blockSizeV6: z.number().int().default(122),
+  blockSizeV4: intBetween(20, 32).default(26),
+  blockSizeV6: intBetween(116, 128).default(122),
   ipipMode: z.enum(MODES).default('Never'),
   vxlanMode: z.enum(MODES).default('Always'),
   natOutgoing: z.boolean().default(true),

@@ -133,7 +133,7 @@ describe('cilium-pod invalid input', () => {
       error: {
         subject: 'cilium-pod pool pool-a',
         field: 'custom_fields.k8s_options.maskSizeV4',
-        reason: 'maskSize 33 is out of range for IPv4 pools (1–32)',
+        reason: 'invalid value for cilium-pod option "maskSizeV4": expected 1-32',
       },
     },
     {

@@ -18,6 +18,7 @@ import type { Issues } from './issues.ts';
 import * as read from './observed.ts';
 import { RESOURCES } from './resources.ts';
 import { labelSelectorSchema } from './selectors.ts';
+import { intBetween } from './settings.ts';
 
 /**
  * Cilium multi-pool IPAM: one CiliumPodIPPool (cilium.io/v2alpha1) with `ipv4`/`ipv6` CIDR lists and the per-node
@@ -26,8 +27,8 @@ import { labelSelectorSchema } from './selectors.ts';
  */
 
 export const ciliumPodSettings = z.strictObject({
-  maskSizeV4: z.number().int().default(24),
-  maskSizeV6: z.number().int().default(120),
+  maskSizeV4: intBetween(1, 32).default(24),
+  maskSizeV6: intBetween(1, 128).default(120),
   podSelector: labelSelectorSchema.optional(),
   namespaceSelector: labelSelectorSchema.optional(),
 });
