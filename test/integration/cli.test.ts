@@ -143,6 +143,23 @@ describe('netbox-ippool-sync CLI', () => {
     expect(res.stdout + res.stderr).not.toContain('x'.repeat(40));
   });
 
+  it('a missing kubeconfig is named with where it came from and what to do, never a bare ENOENT', async () => {
+    const missing = join(dir, 'no-such-kubeconfig.yaml');
+    const flag = await cli(['plan', '-c', configFile, '--kubeconfig', missing], env);
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toBe(
+      `netbox-ippool-sync: kubeconfig ${missing} (from --kubeconfig) does not exist: check the path, or leave out ` +
+        '--kubeconfig to use KUBECONFIG, ~/.kube/config or the in-cluster ServiceAccount\n',
+    );
+    const fromEnv = await cli(['apply', '-c', configFile], { ...env, KUBECONFIG: missing });
+    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.stderr).toContain(`KUBECONFIG names ${missing}, which does not exist — fix KUBECONFIG`);
+    const none = await cli(['plan', '-c', configFile], { ...env, KUBECONFIG: '', HOME: dir });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no kubeconfig found; tried --kubeconfig (not given), KUBECONFIG (not set)');
+    for (const r of [flag, fromEnv, none]) expect(r.stderr).not.toMatch(/^netbox-ippool-sync: ENOENT/);
+  });
+
   it.each([
     ['a wrong token', (): Record<string, string> => ({ ...env, CLI_NETBOX_TOKEN: 'x'.repeat(40) }), /HTTP 403/],
     [
