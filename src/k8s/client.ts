@@ -42,6 +42,8 @@ export interface ApplyOptions {
   serverDryRun?: boolean;
   /** Take fields from other managers (default false: a conflict is reported, not overridden). */
   force?: boolean;
+  /** Field manager of the write (default `netbox-ippool-sync`); the sync writes as `fieldManagerFor(cluster)`. */
+  fieldManager?: string;
 }
 
 export interface DeleteOptions {
@@ -256,10 +258,11 @@ export class KubeClient {
     return items;
   }
 
-  /** Server-side apply as field manager `netbox-ippool-sync`: only the fields in `obj` become ours. */
+  /** Server-side apply as `opts.fieldManager`: only the fields in `obj` become ours. */
   async apply(rt: ResourceType, obj: K8sObject, opts: ApplyOptions = {}): Promise<K8sObject> {
     const { name, namespace } = obj.metadata;
-    const q = new URLSearchParams({ fieldManager: FIELD_MANAGER, force: String(opts.force ?? false) });
+    const fieldManager = opts.fieldManager ?? FIELD_MANAGER;
+    const q = new URLSearchParams({ fieldManager, force: String(opts.force ?? false) });
     if (opts.serverDryRun) q.set('dryRun', 'All');
     const ctx = { verb: 'apply', resource: resourceName(rt), name, namespace };
     return this.#send<K8sObject>('apply', 'PATCH', `${resourcePath(rt, namespace, name)}?${q.toString()}`, ctx, {
@@ -269,7 +272,7 @@ export class KubeClient {
   }
 
   /**
-   * JSON merge patch (an Update, not an apply) as field manager `netbox-ippool-sync`. Only for what apply cannot
+   * JSON merge patch (an Update, not an apply) as `opts.fieldManager`. Only for what apply cannot
    * do: removing fields another manager set (`null` values). `metadata.resourceVersion` in the patch makes it
    * conditional on the object not having changed.
    */
@@ -278,9 +281,9 @@ export class KubeClient {
     name: string,
     namespace: string | undefined,
     patch: Record<string, unknown>,
-    opts: { serverDryRun?: boolean } = {},
+    opts: { serverDryRun?: boolean; fieldManager?: string } = {},
   ): Promise<K8sObject> {
-    const q = new URLSearchParams({ fieldManager: FIELD_MANAGER });
+    const q = new URLSearchParams({ fieldManager: opts.fieldManager ?? FIELD_MANAGER });
     if (opts.serverDryRun) q.set('dryRun', 'All');
     const ctx = { verb: 'patch', resource: resourceName(rt), name, namespace };
     return this.#send<K8sObject>('patch', 'PATCH', `${resourcePath(rt, namespace, name)}?${q.toString()}`, ctx, {

@@ -5,7 +5,7 @@ import type { Allocation, ObservedObjects, PoolKindAdapter } from '../k8s/kinds/
 import type { K8sObject } from '../k8s/object.ts';
 import { observedKey } from '../k8s/kinds/resources.ts';
 import { observe } from '../k8s/observe.ts';
-import { CLUSTER_LABEL, isManaged } from '../k8s/ownership.ts';
+import { CLUSTER_LABEL, fieldManagerFor, isManaged } from '../k8s/ownership.ts';
 import type { KindAvailability, Observation } from '../k8s/observe.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
@@ -155,7 +155,11 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<Cyc
     nextPoolCount: guardTripped || !source.healthy || learnedNothing ? opts.previousPoolCount : plan.desiredPools,
   };
   if (opts.apply && deps.kube) {
-    result.apply = await applyPlan(deps.kube, plan, adapters, { serverDryRun: opts.serverDryRun, logger: log });
+    result.apply = await applyPlan(deps.kube, plan, adapters, {
+      fieldManager: fieldManagerFor(config.cluster),
+      serverDryRun: opts.serverDryRun,
+      logger: log,
+    });
   }
   return result;
 }

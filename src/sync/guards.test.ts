@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { namespaceValuesAnnotation } from '../k8s/ownership.ts';
 import { budgetProblem, emptySourceProblem } from './guards.ts';
 import { calculatePlan } from './plan.ts';
 import { POLICIES, POLICY_NAMES, isPolicyName } from './policy.ts';
 import type { PolicyName, StepClass } from './policy.ts';
-import { CALICO_POOL, METALLB_POOL, input, obj, pods, prefix, want } from './test-fakes.ts';
+import { CALICO_POOL, CLUSTER, METALLB_POOL, input, obj, pods, prefix, want } from './test-fakes.ts';
 import type { Plan, PlanInput } from './types.ts';
 
 const pool = (name: string, cidr: string, id: number, spec: Record<string, unknown> = {}) =>
@@ -132,7 +133,7 @@ describe('empty-source guard', () => {
         namespaces: [
           {
             name: 'apps',
-            annotations: { 'x/pools': '["busy"]', 'netbox-ippool-sync/namespace-values': '{"x/pools":["busy"]}' },
+            annotations: { 'x/pools': '["busy"]', [namespaceValuesAnnotation(CLUSTER)]: '{"x/pools":["busy"]}' },
           },
         ],
       }),

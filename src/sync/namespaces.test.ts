@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { NamespaceAssignment } from '../k8s/kinds/adapter.ts';
-import { NAMESPACE_VALUES_ANNOTATION as OWNED, planNamespaces } from './namespaces.ts';
+import { LEGACY_NAMESPACE_VALUES_ANNOTATION as LEGACY, namespaceValuesAnnotation } from '../k8s/ownership.ts';
+import { planNamespaces } from './namespaces.ts';
 import type { StepClass } from './policy.ts';
 import type { ObservedNamespace } from './types.ts';
 
 const KEY = 'cni.projectcalico.org/ipv4pools';
+const OWNED = namespaceValuesAnnotation('lab');
+const lab = { cluster: 'lab' };
 const assign = (namespace: string, ...values: string[]): NamespaceAssignment => ({
   namespace,
   annotation: KEY,
@@ -118,7 +121,7 @@ const singleCases: Case[] = [
 
 describe('planNamespaces', () => {
   it.each(singleCases)('$name', c => {
-    const steps = planNamespaces(c.assignments, c.namespaces);
+    const steps = planNamespaces(c.assignments, c.namespaces, lab);
     if (c.patch === undefined) {
       expect(steps).toEqual([]);
       return;
@@ -131,13 +134,13 @@ describe('planNamespaces', () => {
     ['two pools want one single-name annotation', [one('apps', 'pool-a'), one('apps', 'pool-b')], {}],
     ['someone else named another pool there', [one('apps', 'pool-a')], { [CILIUM]: 'manual' }],
   ])('%s → blocked, left alone', (_name, assignments, annotations) => {
-    const steps = planNamespaces(assignments, [ns(annotations)]);
+    const steps = planNamespaces(assignments, [ns(annotations)], lab);
     expect(steps.map(s => s.changes[0]?.action)).toEqual(['blocked']);
     expect(steps[0]?.changes[0]?.reason).toContain(`annotation ${CILIUM} holds one pool name`);
   });
 
   it.each(cases)('$name', c => {
-    const steps = planNamespaces(c.assignments, c.namespaces);
+    const steps = planNamespaces(c.assignments, c.namespaces, lab);
     if (c.patch === undefined) {
       expect(steps).toEqual([]);
       return;
@@ -153,6 +156,7 @@ describe('planNamespaces', () => {
     const [step] = planNamespaces(
       [assign('apps', 'pool-a')],
       [ns({ [KEY]: '["pool-old"]', [OWNED]: `{"${KEY}":["pool-old"]}` })],
+      lab,
     );
     expect(step?.changes[0]?.reason).toBe(
       `pools assigned in NetBox (k8s_namespaces): ${KEY} adds pool-a and removes pool-old`,
@@ -168,14 +172,72 @@ describe('planNamespaces', () => {
     ['namespaces not observed at all', undefined, 'namespace apps does not exist'],
     ['unreadable annotation', [ns({ [KEY]: 'pool-a' })], `annotation ${KEY} is unreadable (`],
   ])('%s → blocked, left alone', (_name, namespaces, reason) => {
-    const steps = planNamespaces([assign('apps', 'pool-a')], namespaces);
+    const steps = planNamespaces([assign('apps', 'pool-a')], namespaces, lab);
     expect(steps.map(s => s.changes[0]?.action)).toEqual(['blocked']);
     expect(steps[0]?.changes[0]?.reason).toContain(reason);
     expect(steps[0]?.changes[0]?.blockedAction).toBe('annotate');
   });
 
   it('plans namespaces in name order, one change each', () => {
-    const steps = planNamespaces([assign('b', 'x'), assign('a', 'y'), assign('b', 'z')], [ns({}, 'b'), ns({}, 'a')]);
+    const steps = planNamespaces(
+      [assign('b', 'x'), assign('a', 'y'), assign('b', 'z')],
+      [ns({}, 'b'), ns({}, 'a')],
+      lab,
+    );
     expect(steps.map(s => s.changes[0]?.name)).toEqual(['a', 'b']);
+  });
+
+  it('the record is per cluster name: another daemon on the same apiserver never removes our values', () => {
+    const other = namespaceValuesAnnotation('other');
+    // Cluster "lab" set pool-a; cluster "other" now wants pool-b there and nothing else.
+    const annotations = { [KEY]: '["pool-a"]', [OWNED]: `{"${KEY}":["pool-a"]}` };
+    const [step] = planNamespaces([assign('apps', 'pool-b')], [ns(annotations)], { cluster: 'other' });
+    expect(step?.cls).toBe('update');
+    expect(step?.changes[0]?.patch).toEqual({
+      metadata: { annotations: { [KEY]: '["pool-a","pool-b"]', [other]: `{"${KEY}":["pool-b"]}` } },
+    });
+    // And "other" leaving takes only pool-b away; "lab" leaving only pool-a.
+    const both = { [KEY]: '["pool-a","pool-b"]', [OWNED]: `{"${KEY}":["pool-a"]}`, [other]: `{"${KEY}":["pool-b"]}` };
+    expect(planNamespaces([], [ns(both)], { cluster: 'other' })[0]?.changes[0]?.patch).toEqual({
+      metadata: { annotations: { [KEY]: '["pool-a"]', [other]: null } },
+    });
+    expect(planNamespaces([assign('apps', 'pool-a')], [ns(both)], lab)).toEqual([]);
+  });
+
+  it.each<[string, string[], Record<string, string>, Record<string, string | null> | undefined]>([
+    [
+      'values of the shared record of older releases are taken over; the record goes once empty',
+      ['pool-a'],
+      { [KEY]: '["manual","pool-a","pool-old"]', [LEGACY]: `{"${KEY}":["pool-a","pool-old"]}` },
+      { [KEY]: '["manual","pool-a"]', [OWNED]: `{"${KEY}":["pool-a"]}`, [LEGACY]: null },
+    ],
+    [
+      'values of another cluster name’s pools stay in the shared record, for that daemon to take over',
+      ['pool-a'],
+      { [KEY]: '["pool-a","theirs"]', [LEGACY]: `{"${KEY}":["pool-a","theirs"]}` },
+      { [OWNED]: `{"${KEY}":["pool-a"]}`, [LEGACY]: `{"${KEY}":["theirs"]}` },
+    ],
+    [
+      'a shared record holding only other cluster names’ values is left as it is',
+      [],
+      { [KEY]: '["theirs"]', [LEGACY]: `{"${KEY}":["theirs"]}` },
+      undefined,
+    ],
+  ])('%s', (_name, values, annotations, patch) => {
+    const assignments = values.length > 0 ? [assign('apps', ...values)] : [];
+    const steps = planNamespaces(assignments, [ns(annotations)], { ...lab, otherClusters: new Set(['theirs']) });
+    if (patch === undefined) return expect(steps).toEqual([]);
+    expect(steps.map(s => s.changes[0]?.patch)).toEqual([{ metadata: { annotations: patch } }]);
+  });
+
+  it('record names: one per cluster name, a valid annotation key for every cluster name', () => {
+    expect(namespaceValuesAnnotation('lab')).toBe('netbox-ippool-sync/namespace-values.lab');
+    const long = 'c'.repeat(63);
+    const key = namespaceValuesAnnotation(long);
+    const [prefix, name = ''] = key.split('/');
+    expect(prefix).toBe('netbox-ippool-sync');
+    expect(name).toMatch(/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/);
+    expect(name.length).toBeLessThanOrEqual(63);
+    expect(namespaceValuesAnnotation(`${'c'.repeat(62)}d`)).not.toBe(key);
   });
 });

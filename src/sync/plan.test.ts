@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { calicoAdapter } from '../k8s/kinds/calico.ts';
+import { namespaceValuesAnnotation } from '../k8s/ownership.ts';
 import type { Issue } from '../mapping/issue.ts';
 import { calculatePlan } from './plan.ts';
 import {
   CALICO_POOL,
   CALICO_RESERVATION,
+  CLUSTER,
   METALLB_POOL,
   NAD,
   NV_POOL,
@@ -668,7 +670,7 @@ describe('calculatePlan details', () => {
     ],
   ])('a kept pool keeps its namespace assignment when %s', (_name, issue) => {
     const key = 'cni.projectcalico.org/ipv4pools';
-    const annotations = { [key]: '["pods-a"]', 'netbox-ippool-sync/namespace-values': `{"${key}":["pods-a"]}` };
+    const annotations = { [key]: '["pods-a"]', [namespaceValuesAnnotation(CLUSTER)]: `{"${key}":["pods-a"]}` };
     const plan = calculatePlan(
       input({
         observed: [calicoObserved()],

@@ -96,7 +96,16 @@ export function calculatePlan(input: PlanInput): Plan {
       return a !== undefined && isPoolObject(a, o) && heldReason(ctx, a.kind, o) !== undefined;
     });
     const keptNames = new Set(kept.map(o => o.metadata.name));
-    steps.push(...planNamespaces(input.namespaceAssignments ?? [], input.namespaces, keptNames));
+    const otherClusters = new Set(
+      input.observed.filter(o => ownershipOf(o, input.cluster) === 'other-cluster').map(o => o.metadata.name),
+    );
+    steps.push(
+      ...planNamespaces(input.namespaceAssignments ?? [], input.namespaces, {
+        cluster: input.cluster,
+        kept: keptNames,
+        otherClusters,
+      }),
+    );
   }
 
   const desiredPools = [...desired.values()].filter(d => d.primary).length;

@@ -10,6 +10,7 @@ import { ADAPTERS } from '../../src/k8s/kinds/registry.ts';
 import { RESOURCES } from '../../src/k8s/kinds/resources.ts';
 import type { K8sObject, ResourceType } from '../../src/k8s/object.ts';
 import { NetBoxClient } from '../../src/netbox/client/index.ts';
+import { fieldManagerFor } from '../../src/k8s/ownership.ts';
 import { applyPlan } from '../../src/sync/apply.ts';
 import { runCycle } from '../../src/sync/cycle.ts';
 import { APPLIED_ACTIONS } from '../../src/sync/types.ts';
@@ -345,7 +346,7 @@ describe('apiserver failures', () => {
           },
         );
         kube.calls.length = 0;
-        const report = await applyPlan(kube, planned.plan, ADAPTERS);
+        const report = await applyPlan(kube, planned.plan, ADAPTERS, { fieldManager: fieldManagerFor(lab.cluster) });
         expect(report.results.map(r => r.outcome)).toEqual(['applied']);
         expect(kube.calls.map(x => x.verb)).toEqual(['patch', 'get', 'patch']);
 
