@@ -19,7 +19,7 @@ const scenario = (): PlanInput =>
       obj('calico', CALICO_POOL, 'pods-a', { cidr: '10.20.0.0/24', blockSize: 26 }, { hash: 'h1' }),
       obj('calico', CALICO_POOL, 'busy', { cidr: '10.90.0.0/24' }, { from: 'prefix/90' }),
     ],
-    allocations: pods('10.90.0.1', 3),
+    allocations: pods('10.90.0.1', 3, { kind: 'calico', name: 'busy' }),
     issues: [
       { severity: 'error', subject: { type: 'netbox', model: 'prefix', id: 5, display: '10.5.0.0/24' }, reason: 'bad' },
     ],

@@ -28,7 +28,7 @@
  *   namespace assignments (k8s_namespaces)          │ annotate (see namespaces.ts); a kept pool (rows above) keeps
  *                                                   │   the values it had
  *
- * "Allocations of a pool" are those its source names or that lie in its covered ranges (allocations.ts); only the
+ * "Allocations of a pool" are those attributed to it, as the kind's own software ties them (allocations.ts); only the
  * kind's pool object (adapter.owns[0]) holds allocations and drains. Draining uses adapter.drain; a kind that
  * cannot drain is only reported blocked. Drained already → only the blocked note: nothing to apply.
  *

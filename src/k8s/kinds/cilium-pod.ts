@@ -120,12 +120,15 @@ export const ciliumPodAdapter: PoolKindAdapter = defineAdapter({
   reads: [RESOURCES.ciliumNode, RESOURCES.ciliumEndpoint],
   build,
   allocations: observed => {
+    // The operator records each node CIDR under its pool's name; a pod address belongs to the pool of the node CIDR
+    // it came from. Only an address in no recorded CIDR is placed by containment in the pools' CIDRs, as the
+    // operator places a CIDR itself (the pool whose cidrs hold it).
     const nodeBlocks = read.listObserved(observed, RESOURCES.ciliumNode).flatMap(node =>
       read.asArray(read.at(node.spec, 'ipam', 'pools', 'allocated')).flatMap(entry => {
         const name = read.asString(read.at(entry, 'pool'));
         if (name === undefined) return [];
         const via = `cilium-pod CiliumNode ${node.metadata.name} spec.ipam.pools.allocated`;
-        const extras = { node: node.metadata.name, pool: { kind: 'cilium-pod' as const, name } };
+        const extras = { node: node.metadata.name, pool: read.recorded({ kind: 'cilium-pod', name }) };
         return read.asArray(read.at(entry, 'cidrs')).flatMap(cidr => {
           const range = read.cidrRangeFrom(cidr);
           return range === undefined ? [] : [read.allocationOf(range, read.ownerOf('Node', node), via, extras)];
@@ -141,9 +144,12 @@ export const ciliumPodAdapter: PoolKindAdapter = defineAdapter({
       read.asArray(read.at(endpoint.status, 'networking', 'addressing')).flatMap(entry =>
         FAMILIES.flatMap(family => {
           const address = read.addressFrom(read.at(entry, FAMILY_KEY[family]));
-          const pool = address === undefined ? undefined : pools.find(address);
-          if (address === undefined || pool === undefined) return [];
-          const node = nodeBlocks.find(b => ip.rangeContainsAddress(b.range, address))?.node;
+          if (address === undefined) return [];
+          // (status.networking.node is the node's IP, not its name: the node CIDR says which node.)
+          const block = nodeBlocks.find(b => ip.rangeContainsAddress(b.range, address));
+          const pool = block?.pool ?? pools.find(address);
+          if (pool === undefined || pool === null) return [];
+          const node = block?.node;
           const via = `cilium-pod CiliumEndpoint ${read.displayName(endpoint)} status.networking.addressing`;
           return [read.allocationOf(ip.rangeOfAddress(address), read.ownerOf('Pod', endpoint), via, { pool, node })];
         }),
