@@ -13,7 +13,7 @@ import type { Allocation } from './model/allocation.ts';
 import type { PoolIntent } from './model/intent.ts';
 import type { Issue } from './model/issue.ts';
 import type { NetBoxReader, NetBoxSnapshot } from './model/netbox.ts';
-import { CLUSTER_LABEL, isManaged } from './model/ownership.ts';
+import { CLUSTER_LABEL, fieldManagerFor, isManaged } from './model/ownership.ts';
 import type { Plan, SourceHealth } from './model/plan.ts';
 import { readSnapshot } from './netbox/source.ts';
 import { calculatePlan } from './plan/plan.ts';
@@ -154,7 +154,11 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<Cyc
   };
   if (opts.apply) {
     if (deps.writer === undefined) throw new Error('this cycle has no cluster writer: it can plan, not apply');
-    result.apply = await deps.writer.apply(plan, adapters, { serverDryRun: opts.serverDryRun, logger: log });
+    result.apply = await deps.writer.apply(plan, adapters, {
+      fieldManager: fieldManagerFor(config.cluster),
+      serverDryRun: opts.serverDryRun,
+      logger: log,
+    });
   }
   return result;
 }

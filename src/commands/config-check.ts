@@ -14,7 +14,8 @@ export function registerConfigCheck(program: Command, setExit: (code: number) =>
     .option('-c, --config <file>', 'config file (default $NBSYNC_CONFIG or /etc/netbox-ippool-sync/config.yaml)')
     .action(async (opts: { config?: string }) => {
       const file = opts.config ?? process.env['NBSYNC_CONFIG'] ?? DEFAULT_CONFIG_PATH;
-      const result = await loadConfig(file);
+      // Kind sections are checked even when the rest fails, so every problem is reported in one run.
+      const result = await loadConfig(file, process.env, ADAPTERS);
       const issues = result.ok ? validateKindDefaults(result.config, ADAPTERS).issues : result.issues;
       for (const i of issues) process.stdout.write(`${formatIssue(i)}\n`);
       const errors = issues.filter(i => i.severity === 'error').length;

@@ -38,10 +38,8 @@ function commonPipelineOptions(cmd: Command): Command {
 function issuesText(result: CycleResult): string {
   const notes = result.issues.filter(i => i.severity !== 'error').map(i => `  ${formatIssue(i)}`);
   const kinds = result.kinds.filter(k => !k.installed).map(k => `  ${k.kind}: not installed (${k.note ?? ''})`);
-  const source = result.source.healthy
-    ? []
-    : [`  NetBox unavailable: ${result.source.reason ?? ''} — nothing is deleted`];
-  const lines = [...source, ...kinds, ...notes];
+  // An unreadable NetBox is the plan's headline (formatSummary), not a note under it.
+  const lines = [...kinds, ...notes];
   return lines.length ? `\nNotes:\n${lines.join('\n')}\n` : '';
 }
 

@@ -9,7 +9,7 @@ import type { Config } from '../config/config.ts';
 import { ADAPTERS } from '../kinds/registry.ts';
 import { FakeNetBoxReader, nbPrefix } from '../../test/support/fake-netbox-reader.ts';
 import { renderToDirectory } from './render-gitops.ts';
-import { NAMESPACE_VALUES_ANNOTATION } from '../plan/namespaces.ts';
+import { namespaceValuesAnnotation } from '../model/ownership.ts';
 
 /** `render --out` offline: NetBox from a fake, the files written to a temporary directory. */
 
@@ -62,7 +62,10 @@ describe('renderToDirectory', () => {
       'core/namespace/_cluster/team.yaml',
       'projectcalico.org/ippool/_cluster/a.yaml',
     ]);
-    expect(await annotations('team')).toEqual({ [KEY]: '["a"]', [NAMESPACE_VALUES_ANNOTATION]: `{"${KEY}":["a"]}` });
+    expect(await annotations('team')).toEqual({
+      [KEY]: '["a"]',
+      [namespaceValuesAnnotation('lab')]: `{"${KEY}":["a"]}`,
+    });
   });
 
   it('under sync, a pool that leaves removes its file and its values; the namespace file stays', async () => {
@@ -78,7 +81,10 @@ describe('renderToDirectory', () => {
     const second = await render([pool(2, '10.21.0.0/24', 'b')], policy);
     expect(second.pruned).toBe(false);
     expect(second.written?.removed).toEqual([]);
-    expect(await annotations('team')).toEqual({ [KEY]: '["a"]', [NAMESPACE_VALUES_ANNOTATION]: `{"${KEY}":["a"]}` });
+    expect(await annotations('team')).toEqual({
+      [KEY]: '["a"]',
+      [namespaceValuesAnnotation('lab')]: `{"${KEY}":["a"]}`,
+    });
   });
 
   it('with invalid NetBox input, nothing is removed', async () => {
@@ -87,7 +93,10 @@ describe('renderToDirectory', () => {
     expect(second.issues.some(i => i.severity === 'error')).toBe(true);
     expect(second.written?.removed).toEqual([]);
     expect(await files()).toEqual(['core/namespace/_cluster/team.yaml', 'projectcalico.org/ippool/_cluster/a.yaml']);
-    expect(await annotations('team')).toEqual({ [KEY]: '["a"]', [NAMESPACE_VALUES_ANNOTATION]: `{"${KEY}":["a"]}` });
+    expect(await annotations('team')).toEqual({
+      [KEY]: '["a"]',
+      [namespaceValuesAnnotation('lab')]: `{"${KEY}":["a"]}`,
+    });
   });
 
   it('writes nothing when NetBox cannot be read', async () => {

@@ -30,6 +30,7 @@ export async function renderToDirectory(deps: CycleDeps, dir: string): Promise<G
   const hasErrors = result.issues.some(i => i.severity === 'error');
   const pruned = !hasErrors && deps.config.policy === 'sync';
   const namespaces = renderNamespaces(result.rendered.namespaceAssignments, await readNamespaceFiles(dir), {
+    cluster: deps.config.cluster,
     prune: pruned,
   });
   const files = renderManifests([...result.rendered.desired.map(d => d.object), ...namespaces.objects]);

@@ -28,7 +28,7 @@ export class CommandError extends Error {}
 
 export async function loadConfigOrFail(path: string | undefined): Promise<Config> {
   const file = path ?? process.env['NBSYNC_CONFIG'] ?? DEFAULT_CONFIG_PATH;
-  const result = await loadConfig(file);
+  const result = await loadConfig(file, process.env, ADAPTERS);
   if (!result.ok) {
     throw new CommandError(`config ${file} is invalid:\n${result.issues.map(i => `  ${formatIssue(i)}`).join('\n')}`);
   }

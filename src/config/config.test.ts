@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadConfig, parseConfig, netboxTokenSource, validateKindDefaults } from './config.ts';
 import type { Config, ConfigResult } from './config.ts';
+import { ADAPTERS } from '../kinds/registry.ts';
 import { formatIssue } from '../model/issue.ts';
 
 const minimal = { cluster: 'lab', netbox: { url: 'https://netbox.example.com' } };
@@ -224,6 +225,40 @@ describe('validateKindDefaults', () => {
     expect(issues.map(formatIssue)).toEqual([
       'error: config kinds.calico.blockSize: expected 20-32',
       'error: config kinds.calico.ipip: unknown key — check the spelling against config/README.md',
+    ]);
+  });
+
+  it('with the real adapters: an unknown key hides no other problem of its section, ranges included', () => {
+    const kinds = {
+      calico: { bogus: 1, blockSizeV4: 99, blockSizeV6: 112 },
+      'cilium-pod': { maskSizeV4: 0, maskSizeV6: 129 },
+      metallb: { nope: 2, autoAssign: 7 },
+    };
+    const { issues, defaults } = validateKindDefaults(config(parseConfig({ ...minimal, kinds }, {})), ADAPTERS);
+    expect(issues.map(formatIssue).sort()).toEqual([
+      'error: config kinds.calico.blockSizeV4: expected 20-32',
+      'error: config kinds.calico.blockSizeV6: expected 116-128',
+      'error: config kinds.calico.bogus: unknown key — check the spelling against config/README.md',
+      'error: config kinds.cilium-pod.maskSizeV4: expected 1-32',
+      'error: config kinds.cilium-pod.maskSizeV6: expected 1-128',
+      'error: config kinds.metallb.autoAssign: Invalid input: expected boolean, received number',
+      'error: config kinds.metallb.nope: unknown key — check the spelling against config/README.md',
+    ]);
+    expect(Object.keys(defaults).sort()).toEqual(['cilium-lb', 'nv-ipam', 'whereabouts']);
+  });
+
+  it('in-range values pass', () => {
+    const kinds = { calico: { blockSizeV4: 20, blockSizeV6: 128 }, 'cilium-pod': { maskSizeV4: 32, maskSizeV6: 1 } };
+    expect(validateKindDefaults(config(parseConfig({ ...minimal, kinds }, {})), ADAPTERS).issues).toEqual([]);
+  });
+
+  it('a config that fails elsewhere still has its kind sections checked, in the same run', () => {
+    const raw = { ...minimal, policy: 'yolo', kinds: { calico: { bogus: 1, blockSizeV4: 99 }, flannel: {} } };
+    expect(messages(parseConfig(raw, {}, ADAPTERS))).toEqual([
+      'kinds.flannel: unknown pool kind; expected one of whereabouts, nv-ipam, calico, metallb, cilium-lb, cilium-pod',
+      'policy: expected sync, upsert-only or create-only',
+      'kinds.calico.blockSizeV4: expected 20-32',
+      'kinds.calico.bogus: unknown key',
     ]);
   });
 

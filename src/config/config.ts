@@ -140,8 +140,16 @@ export const NETBOX_ENV = {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Validates an already-parsed YAML/JSON value. `env` overrides come first so a URL may live only in the env. */
-export function parseConfig(raw: unknown, env: Env = process.env): ConfigResult {
+/**
+ * Validates an already-parsed YAML/JSON value. `env` overrides come first so a URL may live only in the env.
+ * With `adapters`, a config that fails carries the problems of its `kinds.*` sections too, so one run reports every
+ * problem at once; a valid config's kind sections are checked by validateKindDefaults, which also fills them in.
+ */
+export function parseConfig(
+  raw: unknown,
+  env: Env = process.env,
+  adapters: readonly KindDefaultsAdapter[] = [],
+): ConfigResult {
   if (!isRecord(raw)) return fail([configIssue('(root)', 'expected a mapping with at least `cluster` and `netbox`')]);
   const input = withEnvOverrides(raw, env);
   const early: Issue[] = [];
@@ -155,7 +163,14 @@ export function parseConfig(raw: unknown, env: Env = process.env): ConfigResult 
     input['netbox'] = rest;
   }
   const parsed = schema.safeParse(input);
-  if (!parsed.success) return fail([...early, ...parsed.error.issues.flatMap(zodIssueToConfigIssues)]);
+  if (!parsed.success) {
+    const kinds = kindSections(input['kinds']);
+    return fail([
+      ...early,
+      ...parsed.error.issues.flatMap(zodIssueToConfigIssues),
+      ...checkKindSections(kinds, adapters).issues.filter(i => i.severity === 'error'),
+    ]);
+  }
   if (early.length > 0) return fail(early);
   const { selection, kinds, ...rest } = parsed.data;
   const config: Config = {
@@ -167,7 +182,11 @@ export function parseConfig(raw: unknown, env: Env = process.env): ConfigResult 
 }
 
 /** Reads and validates a YAML config file; unreadable files and YAML syntax errors become issues too. */
-export async function loadConfig(path: string, env: Env = process.env): Promise<ConfigResult> {
+export async function loadConfig(
+  path: string,
+  env: Env = process.env,
+  adapters: readonly KindDefaultsAdapter[] = [],
+): Promise<ConfigResult> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -187,7 +206,21 @@ export async function loadConfig(path: string, env: Env = process.env): Promise<
       }),
     );
   }
-  return parseConfig(doc.toJS(), env);
+  return parseConfig(doc.toJS(), env, adapters);
+}
+
+type KindDefaultsAdapter = Pick<PoolKindAdapter, 'kind' | 'defaults'>;
+type KindSections = Partial<Record<PoolKind, Record<string, unknown>>>;
+
+/** The `kinds.*` sections of an unvalidated config that are mappings under a known kind (the schema reports the rest). */
+function kindSections(raw: unknown): KindSections {
+  if (!isRecord(raw)) return {};
+  const out: KindSections = {};
+  for (const kind of POOL_KINDS) {
+    const section = raw[kind];
+    if (isRecord(section)) out[kind] = section;
+  }
+  return out;
 }
 
 /**
@@ -195,13 +228,20 @@ export async function loadConfig(path: string, env: Env = process.env): Promise<
  * adapters' RenderContext.defaults) together with path-qualified issues.
  */
 export function validateKindDefaults(
-  config: Config,
-  adapters: readonly Pick<PoolKindAdapter, 'kind' | 'defaults'>[],
-): { defaults: Partial<Record<PoolKind, Record<string, unknown>>>; issues: Issue[] } {
-  const defaults: Partial<Record<PoolKind, Record<string, unknown>>> = {};
+  config: Pick<Config, 'kinds'>,
+  adapters: readonly KindDefaultsAdapter[],
+): { defaults: KindSections; issues: Issue[] } {
+  return checkKindSections(config.kinds, adapters);
+}
+
+function checkKindSections(
+  kinds: KindSections,
+  adapters: readonly KindDefaultsAdapter[],
+): { defaults: KindSections; issues: Issue[] } {
+  const defaults: KindSections = {};
   const issues: Issue[] = [];
   for (const adapter of adapters) {
-    const result = adapter.defaults.safeParse(config.kinds[adapter.kind] ?? {});
+    const result = adapter.defaults.safeParse(kinds[adapter.kind] ?? {});
     if (result.success) defaults[adapter.kind] = result.data;
     else
       issues.push(
@@ -209,7 +249,7 @@ export function validateKindDefaults(
       );
   }
   const known = new Set(adapters.map(a => a.kind));
-  for (const kind of Object.keys(config.kinds)) {
+  for (const kind of Object.keys(kinds)) {
     if (!known.has(kind)) {
       issues.push({
         ...configIssue(`kinds.${kind}`, `no adapter for pool kind ${kind} is available`),

@@ -13,7 +13,7 @@ import { isApplied } from '../model/plan.ts';
 
 /**
  * Apply: carry out a plan's changes in the plan's order (creates and replacement creates first, drains before
- * deletes), each with server-side apply as field manager `netbox-ippool-sync`.
+ * deletes), each with server-side apply as the cluster name's field manager (`netbox-ippool-sync/<cluster>`).
  *
  * Safety, per change:
  * - Updates and drains send the observed resourceVersion, so a write racing with someone else's fails with 409;
@@ -42,6 +42,8 @@ export interface ApplyReport {
 }
 
 export interface ApplyOptions {
+  /** Field manager of every write: `fieldManagerFor(cluster)`, one per cluster name. */
+  fieldManager: string;
   serverDryRun?: boolean;
   /** Attempts for one change when the object changed under us (409). */
   conflictRetries?: number;
@@ -58,15 +60,17 @@ function typeIndex(adapters: readonly PoolKindAdapter[]): Map<string, ResourceTy
 
 class SkipChange extends Error {}
 
+type Settings = Required<Pick<ApplyOptions, 'serverDryRun' | 'conflictRetries' | 'fieldManager'>>;
+
 async function applyOne(
   kube: KubeClient,
   rt: ResourceType,
   change: AppliedChange,
-  opts: Required<Pick<ApplyOptions, 'serverDryRun' | 'conflictRetries'>>,
+  opts: Settings,
 ): Promise<ApplyOutcome> {
   const name = change.name;
   const namespace = change.namespace;
-  const dry = { serverDryRun: opts.serverDryRun };
+  const dry = { serverDryRun: opts.serverDryRun, fieldManager: opts.fieldManager };
   switch (change.action) {
     case 'annotate': {
       // The plan's patch names only the annotations that change (null removes one). A merge patch changes exactly
@@ -93,7 +97,7 @@ async function applyOne(
       await kube.delete(rt, name, namespace, { ...dry, preconditions: { uid, resourceVersion } });
       // A dry-run delete leaves the old object in place, so the replacement could only be checked against it
       // (and the immutable field would be refused): the create is validated on the real run.
-      if (!opts.serverDryRun) await kube.apply(rt, change.desired, { force: true });
+      if (!opts.serverDryRun) await kube.apply(rt, change.desired, { force: true, fieldManager: opts.fieldManager });
       return 'applied';
     }
     case 'create': {
@@ -118,14 +122,15 @@ async function applyWithFreshReads(
   kube: KubeClient,
   rt: ResourceType,
   change: RewriteChange,
-  opts: Required<Pick<ApplyOptions, 'serverDryRun' | 'conflictRetries'>>,
+  opts: Settings,
 ): Promise<ApplyOutcome> {
   const desired = change.desired;
   let current: K8sObject | undefined = change.observed;
   for (let attempt = 1; ; attempt++) {
     let resourceVersion = current?.metadata.resourceVersion;
     try {
-      const foreign = current === undefined ? [] : foreignRemovals(change.diff ?? [], desired, current);
+      const foreign =
+        current === undefined ? [] : foreignRemovals(change.diff ?? [], desired, current, opts.fieldManager);
       if (foreign.length > 0) {
         const patch = removalPatch(foreign, resourceVersion);
         const patched = await kube.mergePatch(rt, change.name, change.namespace, patch, opts);
@@ -135,7 +140,7 @@ async function applyWithFreshReads(
         ...desired,
         metadata: { ...desired.metadata, ...(resourceVersion ? { resourceVersion } : {}) },
       };
-      await kube.apply(rt, body, { serverDryRun: opts.serverDryRun, force: true });
+      await kube.apply(rt, body, { serverDryRun: opts.serverDryRun, force: true, fieldManager: opts.fieldManager });
       return 'applied';
     } catch (err) {
       if (!(err instanceof KubeApiError) || !err.isConflict || attempt >= opts.conflictRetries) throw err;
@@ -152,10 +157,14 @@ export async function applyPlan(
   kube: KubeClient,
   plan: Plan,
   adapters: readonly PoolKindAdapter[],
-  opts: ApplyOptions = {},
+  opts: ApplyOptions,
 ): Promise<ApplyReport> {
   const log = opts.logger ?? silentLogger;
-  const settings = { serverDryRun: opts.serverDryRun ?? false, conflictRetries: opts.conflictRetries ?? 3 };
+  const settings: Settings = {
+    serverDryRun: opts.serverDryRun ?? false,
+    conflictRetries: opts.conflictRetries ?? 3,
+    fieldManager: opts.fieldManager,
+  };
   const types = typeIndex(adapters);
   const results: ChangeResult[] = [];
   let aborted: string | undefined;

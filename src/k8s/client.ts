@@ -1,10 +1,13 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent, request } from 'node:https';
 import type { RequestOptions } from 'node:https';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import { KubeApiError, KubeUnavailableError } from './errors.ts';
+import { KubeApiError, KubeConfigError, KubeUnavailableError } from './errors.ts';
 import type { KubeErrorContext } from './errors.ts';
 import { FIELD_MANAGER } from '../model/ownership.ts';
 import type { K8sObject, ResourceType } from '../model/k8s-object.ts';
@@ -39,6 +42,8 @@ export interface ApplyOptions {
   serverDryRun?: boolean;
   /** Take fields from other managers (default false: a conflict is reported, not overridden). */
   force?: boolean;
+  /** Field manager of the write (default `netbox-ippool-sync`); the sync writes as `fieldManagerFor(cluster)`. */
+  fieldManager?: string;
 }
 
 export interface DeleteOptions {
@@ -59,16 +64,110 @@ interface KubeStatus {
   details?: { causes?: { field?: string; message?: string }[] };
 }
 
+/** Where the default kubeconfig lookup looks; tests point it at temp dirs. */
+export interface KubeConfigPlaces {
+  env?: Readonly<Record<string, string | undefined>>;
+  home?: string;
+  /** Root under which the in-cluster ServiceAccount files live (default `/`), as `inClusterRoot`. */
+  inClusterRoot?: string;
+}
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const OFFLINE = '`plan --no-cluster` or `plan --observed DIR` plan without a cluster';
+
+/**
+ * The kubeconfig kubectl would use: `--kubeconfig`, else `KUBECONFIG` (a list; missing files are skipped, as kubectl
+ * does), else `~/.kube/config`, else the in-cluster ServiceAccount. Every failure is a KubeConfigError naming what
+ * was tried and what to do, never a bare ENOENT (nor client-node's silent fallback to http://localhost:8080).
+ */
 export function loadKubeConfig(
   opts: Pick<KubeClientOptions, 'kubeconfig' | 'kubeconfigYaml' | 'inClusterRoot'>,
+  places: KubeConfigPlaces = {},
 ): KubeConfig {
   const kc = new KubeConfig();
-  if (opts.inClusterRoot !== undefined) kc.loadFromCluster(opts.inClusterRoot === '/' ? undefined : opts.inClusterRoot);
-  else if (opts.kubeconfigYaml) kc.loadFromString(opts.kubeconfigYaml);
-  else if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
-  if (!kc.getCurrentCluster()) throw new Error('no Kubernetes cluster in the kubeconfig (current-context is empty)');
+  let from: string;
+  if (opts.inClusterRoot !== undefined) {
+    kc.loadFromCluster(opts.inClusterRoot === '/' ? undefined : opts.inClusterRoot);
+    from = 'the in-cluster ServiceAccount';
+  } else if (opts.kubeconfigYaml) {
+    kc.loadFromString(opts.kubeconfigYaml);
+    from = 'the given kubeconfig';
+  } else if (opts.kubeconfig) {
+    if (!existsSync(opts.kubeconfig)) {
+      throw new KubeConfigError(
+        `kubeconfig ${opts.kubeconfig} (from --kubeconfig) does not exist: check the path, or leave out ` +
+          '--kubeconfig to use KUBECONFIG, ~/.kube/config or the in-cluster ServiceAccount',
+      );
+    }
+    loadFile(kc, opts.kubeconfig, '--kubeconfig');
+    from = `kubeconfig ${opts.kubeconfig} (from --kubeconfig)`;
+  } else {
+    from = loadDefault(kc, places);
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new KubeConfigError(`no Kubernetes cluster in ${from} (current-context is empty or names no cluster)`);
+  }
   return kc;
+}
+
+function loadFile(kc: KubeConfig, file: string, origin: string): void {
+  try {
+    kc.loadFromFile(file);
+  } catch (err) {
+    // First line only: YAML errors append an excerpt of the file, which may hold credentials.
+    const why = (err instanceof Error ? err.message : String(err)).split('\n', 1)[0];
+    throw new KubeConfigError(`cannot read kubeconfig ${file} (from ${origin}): ${why}`);
+  }
+}
+
+/** kubectl's lookup order without a flag; returns where the config came from, for messages. */
+function loadDefault(kc: KubeConfig, places: KubeConfigPlaces): string {
+  const env = places.env ?? process.env;
+  const list = env['KUBECONFIG'] ?? '';
+  if (list !== '') {
+    const files = list.split(delimiter).filter(f => f !== '');
+    const present = files.filter(f => existsSync(f));
+    const [first, ...rest] = present;
+    if (first === undefined) {
+      const which =
+        files.length === 1 ? `${files[0] ?? ''}, which does not exist` : `${files.join(', ')}, none of which exists`;
+      throw new KubeConfigError(
+        `no kubeconfig: KUBECONFIG names ${which} — fix KUBECONFIG or pass --kubeconfig FILE; ${OFFLINE}`,
+      );
+    }
+    loadFile(kc, first, 'KUBECONFIG');
+    for (const file of rest) {
+      const more = new KubeConfig();
+      loadFile(more, file, 'KUBECONFIG');
+      kc.mergeConfig(more, Boolean(kc.getCurrentContext())); // as kubectl: the first file that sets current-context wins
+    }
+    return `kubeconfig ${present.join(delimiter)} (from KUBECONFIG)`;
+  }
+  const home = places.home ?? env['HOME'] ?? homedir();
+  const personal = join(home, '.kube', 'config');
+  if (existsSync(personal)) {
+    loadFile(kc, personal, '~/.kube/config');
+    return `kubeconfig ${personal}`;
+  }
+  const root = places.inClusterRoot ?? '/';
+  const token = join(root, SERVICE_ACCOUNT_DIR, 'token');
+  const host = env['KUBERNETES_SERVICE_HOST'];
+  const port = env['KUBERNETES_SERVICE_PORT'];
+  const inCluster =
+    host === undefined || host === '' || port === undefined || port === ''
+      ? 'KUBERNETES_SERVICE_HOST/PORT not set: not running in a pod'
+      : existsSync(token)
+        ? undefined
+        : `${token} does not exist: is automountServiceAccountToken off?`;
+  if (inCluster === undefined) {
+    kc.loadFromCluster(root === '/' ? undefined : root);
+    return 'the in-cluster ServiceAccount';
+  }
+  throw new KubeConfigError(
+    `no kubeconfig found; tried --kubeconfig (not given), KUBECONFIG (not set), ${personal} (does not exist), ` +
+      `in-cluster ServiceAccount (${inCluster}) — pass --kubeconfig FILE, set KUBECONFIG, or run in a pod with a ` +
+      `ServiceAccount; ${OFFLINE}`,
+  );
 }
 
 export function resourcePath(rt: ResourceType, namespace?: string, name?: string): string {
@@ -159,15 +258,15 @@ export class KubeClient {
     return items;
   }
 
-  /** Server-side apply as field manager `netbox-ippool-sync`: only the fields in `obj` become ours. */
+  /** Server-side apply as `opts.fieldManager`: only the fields in `obj` become ours. */
   async apply(rt: ResourceType, obj: K8sObject, opts: ApplyOptions = {}): Promise<K8sObject> {
     const { name, namespace } = obj.metadata;
     const patch = { body: obj, contentType: 'application/apply-patch+yaml', force: opts.force ?? false };
-    return this.#patch('apply', rt, { name, namespace }, patch, opts.serverDryRun);
+    return this.#patch('apply', rt, { name, namespace }, patch, opts);
   }
 
   /**
-   * JSON merge patch (an Update, not an apply) as field manager `netbox-ippool-sync`. Only for what apply cannot
+   * JSON merge patch (an Update, not an apply) as `opts.fieldManager`. Only for what apply cannot
    * do: removing fields another manager set (`null` values). `metadata.resourceVersion` in the patch makes it
    * conditional on the object not having changed.
    */
@@ -176,23 +275,23 @@ export class KubeClient {
     name: string,
     namespace: string | undefined,
     patch: Record<string, unknown>,
-    opts: { serverDryRun?: boolean } = {},
+    opts: { serverDryRun?: boolean; fieldManager?: string } = {},
   ): Promise<K8sObject> {
     const body = { body: patch, contentType: 'application/merge-patch+json' };
-    return this.#patch('patch', rt, { name, namespace }, body, opts.serverDryRun);
+    return this.#patch('patch', rt, { name, namespace }, body, opts);
   }
 
-  /** One PATCH as our field manager: server-side apply (`force` set) or a merge patch. */
+  /** One PATCH as our field manager (per cluster name, see fieldManagerFor): server-side apply (`force` set) or a merge patch. */
   #patch(
     verb: 'apply' | 'patch',
     rt: ResourceType,
     target: { name: string; namespace: string | undefined },
     patch: { body: unknown; contentType: string; force?: boolean },
-    serverDryRun: boolean | undefined,
+    opts: { serverDryRun?: boolean; fieldManager?: string },
   ): Promise<K8sObject> {
-    const q = new URLSearchParams({ fieldManager: FIELD_MANAGER });
+    const q = new URLSearchParams({ fieldManager: opts.fieldManager ?? FIELD_MANAGER });
     if (patch.force !== undefined) q.set('force', String(patch.force));
-    if (serverDryRun) q.set('dryRun', 'All');
+    if (opts.serverDryRun) q.set('dryRun', 'All');
     const ctx = { verb, resource: resourceName(rt), name: target.name, namespace: target.namespace };
     const path = `${resourcePath(rt, target.namespace, target.name)}?${q.toString()}`;
     return this.#send<K8sObject>(verb, 'PATCH', path, ctx, {

@@ -69,3 +69,11 @@ export class KubeUnavailableError extends Error {
     this.context = context;
   }
 }
+
+/** No usable kubeconfig: the message says which sources were tried and what to do. */
+export class KubeConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KubeConfigError';
+  }
+}

@@ -3,8 +3,9 @@ import type { K8sObject } from '../model/k8s-object.ts';
 import type { FieldDiff } from '../model/plan.ts';
 import { foreignRemovals, removalPatch } from './foreign-fields.ts';
 
+const MANAGER = 'netbox-ippool-sync/lab';
 const ours = (fields: Record<string, unknown>) => ({
-  manager: 'netbox-ippool-sync',
+  manager: MANAGER,
   operation: 'Apply',
   fieldsType: 'FieldsV1',
   fieldsV1: { 'f:spec': fields },
@@ -62,13 +63,28 @@ describe('foreignRemovals', () => {
       out: [],
     },
     {
+      name: 'a field the shared manager of older releases set → removed by patch (handed over)',
+      observed: pool({ disabled: true }, [
+        { ...ours({ 'f:disabled': {} }), manager: 'netbox-ippool-sync' },
+        ours({ 'f:blocks': {} }),
+      ]),
+      diff: [{ path: 'spec.disabled', from: true }],
+      out: [['spec', 'disabled']],
+    },
+    {
+      name: 'a field the same daemon of another cluster name set → removed by patch',
+      observed: pool({ disabled: true }, [{ ...ours({ 'f:disabled': {} }), manager: 'netbox-ippool-sync/other' }]),
+      diff: [{ path: 'spec.disabled', from: true }],
+      out: [['spec', 'disabled']],
+    },
+    {
       name: 'another manager changed a value we set → apply takes it back, no patch',
       observed: pool({ blocks: [{ cidr: '10.9.0.0/26' }] }, [theirs({ 'f:blocks': {} })]),
       diff: [{ path: 'spec.blocks[0].cidr', from: '10.9.0.0/26', to: '10.0.0.0/26' }],
       out: [],
     },
   ])('$name', ({ observed, diff, out }) => {
-    expect(foreignRemovals(diff, desired, observed)).toEqual(out);
+    expect(foreignRemovals(diff, desired, observed, MANAGER)).toEqual(out);
   });
 });
 

@@ -1,6 +1,5 @@
 import { isRecord } from '../model/values.ts';
 import type { K8sObject } from '../model/k8s-object.ts';
-import { FIELD_MANAGER } from '../model/ownership.ts';
 import { formatPath } from '../plan/diff.ts';
 import type { FieldDiff } from '../model/plan.ts';
 
@@ -23,14 +22,20 @@ function holds(fields: unknown, path: readonly string[]): boolean {
 
 /**
  * Map paths under `spec` that the update's diff removes (absent from `desired`) and that a manager other than our
- * apply owns in `observed`. Paths into lists are left to apply: lists are replaced or merged by their keys.
+ * apply (as `fieldManager`) owns in `observed`. Paths into lists are left to apply: lists are replaced or merged by
+ * their keys. The shared manager of older releases (`netbox-ippool-sync`) counts as another manager here.
  */
-export function foreignRemovals(diff: readonly FieldDiff[], desired: K8sObject, observed: K8sObject): string[][] {
+export function foreignRemovals(
+  diff: readonly FieldDiff[],
+  desired: K8sObject,
+  observed: K8sObject,
+  fieldManager: string,
+): string[][] {
   const removed = new Set(diff.filter(d => d.to === undefined && d.from !== undefined).map(d => d.path));
   if (removed.size === 0) return [];
   const others = (observed.metadata.managedFields ?? [])
     .filter(isRecord)
-    .filter(m => !(m.manager === FIELD_MANAGER && m.operation === 'Apply'))
+    .filter(m => !(m.manager === fieldManager && m.operation === 'Apply'))
     .map(m => m.fieldsV1);
   const out: string[][] = [];
   const walk = (have: unknown, want: unknown, path: string[]): void => {

@@ -1,4 +1,7 @@
 import * as ip from '../ip/index.ts';
+import type { Cidr } from '../ip/index.ts';
+import type { K8sObject } from '../model/k8s-object.ts';
+import type { AllocationPool } from '../model/allocation.ts';
 import type { IpRange } from '../ip/index.ts';
 import type { ObservedObjects } from '../model/k8s-object.ts';
 import type { Allocation } from '../model/allocation.ts';
@@ -16,14 +19,36 @@ export function coveredCidr(spec: Spec): IpRange[] {
   return range === undefined ? [] : [range];
 }
 
-/** Live allocations, each attributed to the observed Calico IPPool that contains it. */
-export function calicoAllocations(observed: ObservedObjects): Allocation[] {
-  const pools = new read.PoolIndex('calico', read.listObserved(observed, RESOURCES.calicoIpPool), coveredCidr);
-  return [...nodeBlocks(observed, pools), ...addressAllocations(observed, pools)];
+/**
+ * Where two pools overlap, the one kube-controllers marked `Allocatable=False` for `CIDROverlap` (the newer) is the
+ * one Calico does not allocate from (v3-CRD mode; API-server mode refuses overlapping pools).
+ */
+function notOverlapping(pool: K8sObject): boolean {
+  return !read
+    .asArray(read.at(pool.status, 'conditions'))
+    .some(c => read.at(c, 'type') === 'Allocatable' && read.at(c, 'reason') === 'CIDROverlap');
 }
 
+/**
+ * Live allocations, attributed as Calico does: an IPAM block belongs to the IPPool whose CIDR holds the whole block
+ * (Calico carves blocks out of pools and keeps no other record), and every address in a block to the block's pool.
+ * A block no observed pool holds (its pool deleted) belongs to none: `pool: null`.
+ */
+export function calicoAllocations(observed: ObservedObjects): Allocation[] {
+  const pools = new read.PoolIndex(
+    'calico',
+    read.listObserved(observed, RESOURCES.calicoIpPool),
+    coveredCidr,
+    notOverlapping,
+  );
+  const poolOf = (cidr: Cidr) => pools.find(ip.cidrRange(cidr)) ?? null;
+  return [...nodeBlocks(observed, poolOf), ...addressAllocations(observed, poolOf)];
+}
+
+type PoolOf = (block: Cidr) => AllocationPool | null;
+
 /** Per-node blocks: BlockAffinity when present, else the IPAMBlock's own `host:` affinity. */
-function nodeBlocks(observed: ObservedObjects, pools: read.PoolIndex): Allocation[] {
+function nodeBlocks(observed: ObservedObjects, poolOf: PoolOf): Allocation[] {
   const confirmed = read
     .listObserved(observed, RESOURCES.calicoBlockAffinityV1, RESOURCES.calicoBlockAffinityV3)
     .flatMap(affinity => {
@@ -46,7 +71,7 @@ function nodeBlocks(observed: ObservedObjects, pools: read.PoolIndex): Allocatio
   return [...confirmed, ...affine].map(b =>
     read.allocationOf(ip.cidrRange(b.cidr), { kind: 'Node', name: b.node }, b.via, {
       node: b.node,
-      pool: pools.find({ family: b.cidr.family, value: b.cidr.network }),
+      pool: poolOf(b.cidr),
     }),
   );
 }
@@ -62,13 +87,14 @@ function ownerOfAttribute(attribute: Record<string, unknown>): Allocation['owner
   return { kind: 'Other', name: read.asString(attribute.handle_id) ?? 'unknown' };
 }
 
-function addressAllocations(observed: ObservedObjects, pools: read.PoolIndex): Allocation[] {
+function addressAllocations(observed: ObservedObjects, poolOf: PoolOf): Allocation[] {
   return read.listObserved(observed, RESOURCES.calicoIpamBlockV1, RESOURCES.calicoIpamBlockV3).flatMap(block => {
     const spec = read.specOf(block);
     const cidr = read.cidrFrom(spec.cidr);
     if (cidr === undefined) return [];
     const attributes = read.asArray(spec.attributes);
     const affinityNode = /^host:(.+)$/.exec(read.asString(spec.affinity) ?? '')?.[1];
+    const pool = poolOf(cidr);
     return read.asArray(spec.allocations).flatMap((index, ordinal) => {
       const attribute = typeof index === 'number' ? read.asRecord(attributes[index]) : undefined;
       // releasedAt: released but cooling down; neither held by its old owner nor free yet.
@@ -80,7 +106,7 @@ function addressAllocations(observed: ObservedObjects, pools: read.PoolIndex): A
       return [
         read.allocationOf(ip.rangeOfAddress(address), ownerOfAttribute(attribute), via, {
           node,
-          pool: pools.find(address),
+          pool,
         }),
       ];
     });

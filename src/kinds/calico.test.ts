@@ -281,10 +281,13 @@ describe('calico invalid input: rejected before the cluster sees it', () => {
       error: [pool, 'custom_fields.k8s_block_size', 'blockSize 19 is out of range for IPv4 pools (20–32)'],
     },
     {
-      name: 'IPv6 block size from config out of range',
-      intent: kit.poolIntent('calico', [v6]),
-      defaults: { blockSizeV6: 112 },
-      error: [pool, 'kinds.calico.blockSizeV6', 'blockSize 112 is out of range for IPv6 pools (116–128)'],
+      name: 'IPv6 block size from k8s_options out of range',
+      intent: kit.poolIntent('calico', [v6], { options: { blockSizeV6: 112 } }),
+      error: [
+        pool,
+        'custom_fields.k8s_options.blockSizeV6',
+        'invalid value for calico option "blockSizeV6": expected 116-128',
+      ],
     },
     {
       name: 'block larger than the pool',
@@ -501,12 +504,12 @@ describe('calico allocations', () => {
 
   it('reads per-node blocks and per-address attributes, skipping free, released and malformed entries', () => {
     expect(calicoAdapter.allocations(observed).map(kit.describeAllocation)).toEqual([
-      '10.80.0.0-10.80.0.63 Node node-1 pool=calico:/pool-a node=node-1',
-      'fd00:80::-fd00:80::3f Node node-2 node=node-2',
-      '10.80.0.0 Node node-1 pool=calico:/pool-a node=node-1',
-      '10.80.0.2 Pod shop/cart-0 pool=calico:/pool-a node=node-1',
-      '10.80.0.4 Service shop/front pool=calico:/pool-a node=node-1',
-      'fd00:80::1 Other h node=node-2',
+      '10.80.0.0-10.80.0.63 Node node-1 pool=calico:/pool-a (containment) node=node-1',
+      'fd00:80::-fd00:80::3f Node node-2 pool=none node=node-2',
+      '10.80.0.0 Node node-1 pool=calico:/pool-a (containment) node=node-1',
+      '10.80.0.2 Pod shop/cart-0 pool=calico:/pool-a (containment) node=node-1',
+      '10.80.0.4 Service shop/front pool=calico:/pool-a (containment) node=node-1',
+      'fd00:80::1 Other h pool=none node=node-2',
     ]);
     expect(calicoAdapter.allocations(observed).map(a => a.via)).toEqual([
       'calico BlockAffinity node-1-10-80-0-0-26',
@@ -516,5 +519,42 @@ describe('calico allocations', () => {
       'calico IPAMBlock 10-80-0-0-26 spec.allocations[4]',
       'calico IPAMBlock fd00-80---122 spec.allocations[1]',
     ]);
+  });
+
+  const ippool = (name: string, cidr: string, status?: unknown) =>
+    kit.observedObject({ apiVersion: 'projectcalico.org/v3', kind: 'IPPool', name, spec: { cidr }, status });
+  const block = (cidr: string, allocations: unknown[]) =>
+    crd('crd.projectcalico.org/v1', 'IPAMBlock', cidr.replace(/[./]/g, '-'), {
+      cidr,
+      affinity: 'host:node-1',
+      allocations,
+      attributes: [{ handle_id: 'k8s-pod-network.a', secondary: { namespace: 'shop', pod: 'p', node: 'node-1' } }],
+    });
+  const overlap = { conditions: [{ type: 'Allocatable', status: 'False', reason: 'CIDROverlap' }] };
+
+  it.each<[string, K8sObject[], string[]]>([
+    [
+      'a block and its addresses belong to the pool holding the whole block, not to any pool holding an address',
+      [ippool('narrow', '10.90.0.0/28'), ippool('wide', '10.90.0.0/16'), block('10.90.0.0/26', [0])],
+      [
+        '10.90.0.0-10.90.0.63 Node node-1 pool=calico:/wide (containment) node=node-1',
+        '10.90.0.0 Pod shop/p pool=calico:/wide (containment) node=node-1',
+      ],
+    ],
+    [
+      'overlapping pools (v3-CRD mode): the one marked CIDROverlap is not the one Calico allocates from',
+      [ippool('a-newer', '10.90.0.0/24', overlap), ippool('b-older', '10.90.0.0/24'), block('10.90.0.0/26', [0])],
+      [
+        '10.90.0.0-10.90.0.63 Node node-1 pool=calico:/b-older (containment) node=node-1',
+        '10.90.0.0 Pod shop/p pool=calico:/b-older (containment) node=node-1',
+      ],
+    ],
+    [
+      'a block of a deleted pool belongs to no pool',
+      [ippool('other', '10.91.0.0/24'), block('10.90.0.0/26', [0])],
+      ['10.90.0.0-10.90.0.63 Node node-1 pool=none node=node-1', '10.90.0.0 Pod shop/p pool=none node=node-1'],
+    ],
+  ])('%s', (_name, objects, expected) => {
+    expect(calicoAdapter.allocations(kit.observedMap(objects)).map(kit.describeAllocation)).toEqual(expected);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { intBetween } from './kit/settings.ts';
 import * as ip from '../ip/index.ts';
 import type { Cidr, Family, IpRange } from '../ip/index.ts';
 import type { PoolBlock, PoolIntent } from '../model/intent.ts';
@@ -40,8 +41,8 @@ export const calicoSettings = z.strictObject({
     .string()
     .regex(/^\d+\.\d+(\.\d+)?$/, 'expected a version such as 3.30')
     .default('3.30'),
-  blockSizeV4: z.number().int().default(26),
-  blockSizeV6: z.number().int().default(122),
+  blockSizeV4: intBetween(20, 32).default(26),
+  blockSizeV6: intBetween(116, 128).default(122),
   ipipMode: z.enum(MODES).default('Never'),
   vxlanMode: z.enum(MODES).default('Always'),
   natOutgoing: z.boolean().default(true),

@@ -372,11 +372,46 @@ describe('cilium-lb allocations', () => {
 
   it('finds the pool of each service IP by containment', () => {
     expect(ciliumLbAdapter.allocations(observed).map(kit.describeAllocation)).toEqual([
-      '10.130.0.5 Service team-a/web pool=cilium-lb:/pool-a',
-      '10.160.0.9 Service team-b/old pool=cilium-lb:/legacy',
+      '10.130.0.5 Service team-a/web pool=cilium-lb:/pool-a (containment)',
+      '10.160.0.9 Service team-b/old pool=cilium-lb:/legacy (containment)',
     ]);
     expect(ciliumLbAdapter.allocations(observed)[0]!.via).toBe(
       'cilium-lb Service team-a/web status.loadBalancer.ingress (pool by containment)',
     );
+  });
+
+  const lbPool = (name: string, cidr: string, status?: unknown) =>
+    kit.observedObject({
+      apiVersion: 'cilium.io/v2',
+      kind: 'CiliumLoadBalancerIPPool',
+      name,
+      spec: { blocks: [{ cidr }] },
+      status,
+    });
+  const conflict = { conditions: [{ type: 'cilium.io/PoolConflict', status: 'True' }] };
+  const classed = (lbClass: string) => {
+    const s = service('team-e', 'classed', ['10.170.0.5']);
+    s.spec = { type: 'LoadBalancer', loadBalancerClass: lbClass };
+    return s;
+  };
+
+  it.each<[string, K8sObject[], string[]]>([
+    [
+      'overlapping pools: the one LB-IPAM marked conflicting is not the one it allocates from',
+      [
+        lbPool('a-newer', '10.170.0.0/24', conflict),
+        lbPool('b-older', '10.170.0.0/24'),
+        service('x', 'web', ['10.170.0.5']),
+      ],
+      ['10.170.0.5 Service x/web pool=cilium-lb:/b-older (containment)'],
+    ],
+    [
+      'a Service of Cilium’s own load-balancer class is Cilium’s',
+      [lbPool('p', '10.170.0.0/24'), classed('io.cilium/l2-announcer')],
+      ['10.170.0.5 Service team-e/classed pool=cilium-lb:/p (containment)'],
+    ],
+    ['a Service of another load-balancer class is not', [lbPool('p', '10.170.0.0/24'), classed('metallb')], []],
+  ])('%s', (_name, objects, expected) => {
+    expect(ciliumLbAdapter.allocations(kit.observedMap(objects)).map(kit.describeAllocation)).toEqual(expected);
   });
 });

@@ -33,6 +33,8 @@ export const ciliumLbSettings = z.strictObject({
 type CiliumLbSettings = z.output<typeof ciliumLbSettings>;
 
 const SERVICE_NAMESPACE_LABEL = 'io.kubernetes.service.namespace';
+/** Load-balancer classes Cilium's LB-IPAM serves besides none at all (crds.md §5.1). */
+const CILIUM_LB_CLASSES: ReadonlySet<string> = new Set(['io.cilium/bgp-control-plane', 'io.cilium/l2-announcer']);
 
 function startStop(r: IpRange): Spec {
   return {
@@ -109,13 +111,21 @@ export const ciliumLbAdapter: PoolKindAdapter = defineAdapter({
   reads: [RESOURCES.service],
   build,
   allocations: observed => {
-    // No annotation names the pool: containment in the observed pools is the only link (crds.md §5.1).
+    // No annotation names the pool: LB-IPAM itself finds a Service address's pool by containment (crds.md §5.1),
+    // among the pools it allocates from: one it marked conflicting (an overlap) is not one of them.
     const pools = new read.PoolIndex(
       KIND,
       read.listObserved(observed, RESOURCES.ciliumLbPool, RESOURCES.ciliumLbPoolV2alpha1),
       coveredBlocks,
+      pool =>
+        !read
+          .asArray(read.at(pool.status, 'conditions'))
+          .some(c => read.at(c, 'type') === 'cilium.io/PoolConflict' && read.at(c, 'status') === 'True'),
     );
     return serviceAddresses(observed).flatMap(s => {
+      // LB-IPAM serves Services without a load-balancer class, or with one of its own.
+      const lbClass = read.asString(read.at(s.service.spec, 'loadBalancerClass'));
+      if (lbClass !== undefined && !CILIUM_LB_CLASSES.has(lbClass)) return [];
       const pool = pools.find(s.address);
       const via = serviceVia(KIND, s, ' (pool by containment)');
       return pool === undefined ? [] : [read.allocationOf(ip.rangeOfAddress(s.address), s.owner, via, { pool })];

@@ -133,7 +133,7 @@ describe('cilium-pod invalid input', () => {
       error: {
         subject: 'cilium-pod pool pool-a',
         field: 'custom_fields.k8s_options.maskSizeV4',
-        reason: 'maskSize 33 is out of range for IPv4 pools (1–32)',
+        reason: 'invalid value for cilium-pod option "maskSizeV4": expected 1-32',
       },
     },
     {
@@ -225,16 +225,52 @@ describe('cilium-pod allocations', () => {
     endpoint('team-d', 'broken', 'nope'),
   ]);
 
-  it('reads per-node CIDRs from CiliumNode and pod IPs from CiliumEndpoint', () => {
+  it('reads per-node CIDRs from CiliumNode and pod IPs from CiliumEndpoint, each pod IP under its node CIDR’s pool', () => {
     expect(ciliumPodAdapter.allocations(observed).map(kit.describeAllocation)).toEqual([
       '10.200.1.0-10.200.1.255 Node node-1 pool=cilium-pod:/pool-a node=node-1',
       'fd00:200::100-fd00:200::1ff Node node-1 pool=cilium-pod:/pool-a node=node-1',
       '10.0.1.0-10.0.1.255 Node node-1 pool=cilium-pod:/default node=node-1',
       '10.200.1.7 Pod team-a/db-0 pool=cilium-pod:/pool-a node=node-1',
-      '10.250.3.3 Pod team-c/x pool=cilium-pod:/v2pool',
+      'fd00:200::107 Pod team-a/db-0 pool=cilium-pod:/pool-a node=node-1',
+      // The operator recorded the CIDR under "default": a pool not observed here is still the one it belongs to.
+      '10.0.1.9 Pod team-b/other pool=cilium-pod:/default node=node-1',
+      // In no recorded node CIDR: placed by the pools' CIDRs, as the operator places a CIDR.
+      '10.250.3.3 Pod team-c/x pool=cilium-pod:/v2pool (containment)',
     ]);
     expect(ciliumPodAdapter.allocations(observed).map(a => a.via)[3]).toBe(
       'cilium-pod CiliumEndpoint team-a/db-0 status.networking.addressing',
     );
+  });
+
+  it.each<[string, () => ReturnType<typeof kit.observedMap>, string[]]>([
+    [
+      'two pools with the same CIDRs: a pod IP belongs to the pool its node CIDR was allocated from',
+      () => {
+        const twin = (name: string) =>
+          kit.observedObject({
+            apiVersion: 'cilium.io/v2alpha1',
+            kind: 'CiliumPodIPPool',
+            name,
+            spec: { ipv4: { cidrs: ['10.70.0.0/16'], maskSize: 24 } },
+          });
+        return kit.observedMap([
+          twin('blue'),
+          twin('red'),
+          node('node-1', { ipam: { pools: { allocated: [{ pool: 'red', cidrs: ['10.70.1.0/24'] }] } } }),
+          endpoint('team-a', 'web-0', [{ ipv4: '10.70.1.5' }]),
+        ]);
+      },
+      [
+        '10.70.1.0-10.70.1.255 Node node-1 pool=cilium-pod:/red node=node-1',
+        '10.70.1.5 Pod team-a/web-0 pool=cilium-pod:/red node=node-1',
+      ],
+    ],
+    [
+      'a pod IP in no node CIDR and no pool is not a Cilium pod pool allocation',
+      () => kit.observedMap([pool!, endpoint('team-a', 'web-0', [{ ipv4: '192.0.2.99' }])]),
+      [],
+    ],
+  ])('%s', (_name, make, expected) => {
+    expect(ciliumPodAdapter.allocations(make()).map(kit.describeAllocation)).toEqual(expected);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { intBetween } from './kit/settings.ts';
 import * as ip from '../ip/index.ts';
 import type { Cidr, Family, IpRange } from '../ip/index.ts';
 import type { PoolBlock } from '../model/intent.ts';
@@ -27,8 +28,8 @@ const KIND = 'cilium-pod';
  */
 
 export const ciliumPodSettings = z.strictObject({
-  maskSizeV4: z.number().int().default(24),
-  maskSizeV6: z.number().int().default(120),
+  maskSizeV4: intBetween(1, 32).default(24),
+  maskSizeV6: intBetween(1, 128).default(120),
   podSelector: labelSelectorSchema.optional(),
   namespaceSelector: labelSelectorSchema.optional(),
 });
@@ -121,12 +122,15 @@ export const ciliumPodAdapter: PoolKindAdapter = defineAdapter({
   reads: [RESOURCES.ciliumNode, RESOURCES.ciliumEndpoint],
   build,
   allocations: observed => {
+    // The operator records each node CIDR under its pool's name; a pod address belongs to the pool of the node CIDR
+    // it came from. Only an address in no recorded CIDR is placed by containment in the pools' CIDRs, as the
+    // operator places a CIDR itself (the pool whose cidrs hold it).
     const nodeBlocks = read.listObserved(observed, RESOURCES.ciliumNode).flatMap(node =>
       read.asArray(read.at(node.spec, 'ipam', 'pools', 'allocated')).flatMap(entry => {
         const name = read.asString(read.at(entry, 'pool'));
         if (name === undefined) return [];
         const via = `cilium-pod CiliumNode ${node.metadata.name} spec.ipam.pools.allocated`;
-        const extras = { node: node.metadata.name, pool: { kind: KIND, name } };
+        const extras = { node: node.metadata.name, pool: read.recorded({ kind: KIND, name }) };
         return read.asArray(read.at(entry, 'cidrs')).flatMap(cidr => {
           const range = read.cidrRangeFrom(cidr);
           return range === undefined ? [] : [read.allocationOf(range, read.ownerOf('Node', node), via, extras)];
@@ -142,9 +146,12 @@ export const ciliumPodAdapter: PoolKindAdapter = defineAdapter({
       read.asArray(read.at(endpoint.status, 'networking', 'addressing')).flatMap(entry =>
         FAMILIES.flatMap(family => {
           const address = read.addressFrom(read.at(entry, FAMILY_KEY[family]));
-          const pool = address === undefined ? undefined : pools.find(address);
-          if (address === undefined || pool === undefined) return [];
-          const node = nodeBlocks.find(b => ip.rangeContainsAddress(b.range, address))?.node;
+          if (address === undefined) return [];
+          // (status.networking.node is the node's IP, not its name: the node CIDR says which node.)
+          const block = nodeBlocks.find(b => ip.rangeContainsAddress(b.range, address));
+          const pool = block?.pool ?? pools.find(address);
+          if (pool === undefined || pool === null) return [];
+          const node = block?.node;
           const via = `cilium-pod CiliumEndpoint ${read.displayName(endpoint)} status.networking.addressing`;
           return [read.allocationOf(ip.rangeOfAddress(address), read.ownerOf('Pod', endpoint), via, { pool, node })];
         }),

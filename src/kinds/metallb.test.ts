@@ -298,7 +298,7 @@ describe('metallb allocations', () => {
       '10.100.0.5 Service team-a/web pool=metallb:metallb-system/pool-a',
       'fd00:100::5 Service team-a/web pool=metallb:metallb-system/pool-a',
       '192.0.2.7 Service team-b/legacy pool=metallb:/other',
-      '10.100.0.6 Service team-c/unannotated pool=metallb:metallb-system/pool-a',
+      '10.100.0.6 Service team-c/unannotated pool=metallb:metallb-system/pool-a (containment)',
     ]);
     expect(metallbAdapter.allocations(observed)[2]!.via).toBe(
       'metallb Service team-b/legacy status.loadBalancer.ingress (metallb.universe.tf/ip-allocated-from-pool)',
@@ -315,5 +315,45 @@ describe('metallb allocations', () => {
   it("leaves a service of another load-balancer class alone, even inside a MetalLB pool's range", () => {
     const withOther = kit.observedMap([pool!, otherClass]);
     expect(metallbAdapter.allocations(withOther)).toEqual([]);
+  });
+
+  const lbPool = (name: string, namespace: string, addresses: string[]) =>
+    kit.observedObject({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      name,
+      namespace,
+      spec: { addresses },
+    });
+  const annotated = (name: string, pool: string, ip: string) =>
+    service('apps', name, { 'metallb.io/ip-allocated-from-pool': pool }, { loadBalancer: { ingress: [{ ip }] } });
+
+  it.each<[string, K8sObject[], string[]]>([
+    [
+      'the annotation decides, not the addresses: two pools with the same addresses (two VRFs) stay apart',
+      [
+        lbPool('red', 'metallb-system', ['192.0.2.0/28']),
+        lbPool('blue', 'metallb-system', ['192.0.2.0/28']),
+        annotated('a', 'blue', '192.0.2.5'),
+        annotated('b', 'red', '192.0.2.5'),
+        annotated('c', 'blue', '192.0.2.6'),
+      ],
+      [
+        '192.0.2.5 Service apps/a pool=metallb:metallb-system/blue',
+        '192.0.2.5 Service apps/b pool=metallb:metallb-system/red',
+        '192.0.2.6 Service apps/c pool=metallb:metallb-system/blue',
+      ],
+    ],
+    [
+      'a pool name in two namespaces: the one holding the address',
+      [
+        lbPool('lb', 'elsewhere', ['198.51.100.0/28']),
+        lbPool('lb', 'metallb-system', ['192.0.2.0/28']),
+        annotated('a', 'lb', '192.0.2.5'),
+      ],
+      ['192.0.2.5 Service apps/a pool=metallb:metallb-system/lb'],
+    ],
+  ])('%s', (_name, objects, expected) => {
+    expect(metallbAdapter.allocations(kit.observedMap(objects)).map(kit.describeAllocation)).toEqual(expected);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { K8sObject } from '../model/k8s-object.ts';
 import * as ip from '../ip/index.ts';
 import type { PoolKindAdapter } from './adapter.ts';
 import { availableRanges, rangeText } from './kit/address-space.ts';
@@ -122,17 +123,24 @@ export const metallbAdapter: PoolKindAdapter = defineAdapter({
       const key = POOL_ANNOTATIONS.find(k => read.asString(annotations[k]) !== undefined);
       const name = key === undefined ? undefined : annotations[key];
       if (key === undefined || name === undefined) {
-        // No pool annotation (a MetalLB release before it, or the controller has not written it yet): fall back
-        // to containment in the observed pools, so a pool in use never looks free. A Service of another
-        // load-balancer class is not MetalLB's.
+        // No pool annotation (a MetalLB release before it, or the controller has not written it yet): MetalLB
+        // itself then finds an address's pool by containment (its webhook keeps pools from overlapping), so do we.
+        // A Service of another load-balancer class is not MetalLB's.
         if (read.asString(read.at(s.service.spec, 'loadBalancerClass')) !== undefined) return [];
         const pool = byAddress.find(s.address);
         const via = serviceVia(KIND, s, ' (no pool annotation; pool by containment)');
         return pool === undefined ? [] : [read.allocationOf(ip.rangeOfAddress(s.address), s.owner, via, { pool })];
       }
-      const named = pools.filter(p => p.metadata.name === name);
-      const pool = named.length === 1 && named[0] !== undefined ? read.poolRef(KIND, named[0]) : { kind: KIND, name };
-      return [read.allocationOf(ip.rangeOfAddress(s.address), s.owner, serviceVia(KIND, s, ` (${key})`), { pool })];
+      // The annotation names the pool, not its namespace (MetalLB reads pools in its own namespace only): when
+      // pools of that name exist in several namespaces, the one holding the address is meant.
+      const named = pools
+        .filter(p => p.metadata.name === name)
+        .sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? ''));
+      const holds = (p: K8sObject) => coveredAddresses(read.specOf(p)).some(r => ip.rangeContainsAddress(r, s.address));
+      const pool = named.length === 1 ? named[0] : named.find(holds);
+      const ref = pool === undefined ? { kind: KIND, name } : read.poolRef(KIND, pool);
+      const via = serviceVia(KIND, s, ` (${key})`);
+      return [read.allocationOf(ip.rangeOfAddress(s.address), s.owner, via, { pool: read.recorded(ref) })];
     });
   },
 });

@@ -385,4 +385,44 @@ describe('nv-ipam allocations', () => {
       'nv-ipam Pod team-a/app-0 k8s.v1.cni.cncf.io/network-status',
     ]);
   });
+
+  const twin = (name: string, blocks: unknown[]) =>
+    kit.observedObject({
+      apiVersion: 'nv-ipam.nvidia.com/v1alpha1',
+      kind: 'IPPool',
+      name,
+      namespace: 'kube-system',
+      spec: { subnet: '10.60.0.0/24', perNodeBlockSize: 32 },
+      status: { allocations: blocks },
+    });
+  const on = (node: string, name: string, ip: string) => {
+    const p = kit.observedObject({ apiVersion: 'v1', kind: 'Pod', name, namespace: 'apps', spec: { nodeName: node } });
+    p.metadata.annotations = {
+      'k8s.v1.cni.cncf.io/network-status': JSON.stringify([{ name: 'apps/net', interface: 'net1', ips: [ip] }]),
+    };
+    return p;
+  };
+
+  it.each<[string, K8sObject[], string[]]>([
+    [
+      'two pools with one subnet (two networks): a pod IP belongs to the pool of its node’s block that holds it',
+      [
+        twin('a-red', [{ nodeName: 'node-1', startIP: '10.60.0.1', endIP: '10.60.0.32' }]),
+        twin('b-blue', [{ nodeName: 'node-1', startIP: '10.60.0.33', endIP: '10.60.0.64' }]),
+        on('node-1', 'web-0', '10.60.0.40'),
+      ],
+      [
+        '10.60.0.1-10.60.0.32 Node node-1 pool=nv-ipam:kube-system/a-red node=node-1',
+        '10.60.0.33-10.60.0.64 Node node-1 pool=nv-ipam:kube-system/b-blue node=node-1',
+        '10.60.0.40 Pod apps/web-0 pool=nv-ipam:kube-system/b-blue node=node-1 if=net1',
+      ],
+    ],
+    [
+      'a pod IP in no node block (status cleared): placed by the pools’ subnets',
+      [twin('a-red', []), on('node-1', 'web-0', '10.60.0.40')],
+      ['10.60.0.40 Pod apps/web-0 pool=nv-ipam:kube-system/a-red (containment) node=node-1 if=net1'],
+    ],
+  ])('%s', (_name, objects, expected) => {
+    expect(nvIpamAdapter.allocations(kit.observedMap(objects)).map(kit.describeAllocation)).toEqual(expected);
+  });
 });

@@ -175,21 +175,27 @@ export const nvIpamAdapter: PoolKindAdapter = defineAdapter({
         const node = read.asString(read.at(entry, 'nodeName'));
         if (range === undefined || node === undefined) return [];
         const via = `nv-ipam IPPool ${read.displayName(pool)} status.allocations`;
-        return [read.allocationOf(range, { kind: 'Node', name: node }, via, { node, pool: read.poolRef(KIND, pool) })];
+        const ref = read.recorded(read.poolRef(KIND, pool));
+        return [read.allocationOf(range, { kind: 'Node', name: node }, via, { node, pool: ref })];
       }),
     );
     const index = new read.PoolIndex(KIND, pools, coveredSubnet);
-    // Pod IPs are only on the nodes' disks; the Multus network-status annotation is the API-visible copy.
+    // Pod IPs are only on the nodes' disks; the Multus network-status annotation is the API-visible copy. The node
+    // agent hands a pod an address from its node's block of the pool, so that block names the pool (the same
+    // subnet in two pools for two networks stays apart); an address in no block is placed by the pools' subnets.
     const podAddresses = read.listObserved(observed, RESOURCES.pod).flatMap(pod =>
       read.asArray(read.parseJson(pod.metadata.annotations?.[NETWORK_STATUS])).flatMap(network =>
         read.asArray(read.at(network, 'ips')).flatMap(text => {
           const address = read.addressFrom(text);
-          const pool = address === undefined ? undefined : index.find(address);
-          if (address === undefined || pool === undefined) return [];
+          if (address === undefined) return [];
+          const nodeName = read.asString(read.at(pod.spec, 'nodeName'));
+          const block = nodeBlocks.find(b => b.node === nodeName && ip.rangeContainsAddress(b.range, address));
+          const pool = block?.pool ?? index.find(address);
+          if (pool === undefined || pool === null) return [];
           const via = `nv-ipam Pod ${read.displayName(pod)} ${NETWORK_STATUS}`;
           const extras = {
             pool,
-            node: read.asString(read.at(pod.spec, 'nodeName')),
+            node: nodeName,
             interface: read.asString(read.at(network, 'interface')),
           };
           return [read.allocationOf(ip.rangeOfAddress(address), read.ownerOf('Pod', pod), via, extras)];

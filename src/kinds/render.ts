@@ -7,7 +7,8 @@ import type { DesiredObject } from '../model/desired.ts';
 
 /**
  * Render: each intent through its kind's adapter. An adapter that rejects an intent reports error issues and
- * renders nothing for it; an intent whose kind is not installed in the cluster is skipped with a warning.
+ * renders nothing for it; an intent whose kind is not installed in the cluster is skipped with a warning, and one
+ * whose kind has invalid config defaults is withheld with an error (its pool is held as it is).
  */
 export interface Rendered {
   desired: DesiredObject[];
@@ -18,6 +19,7 @@ export interface Rendered {
 export interface RenderOptions {
   cluster: string;
   adapters: readonly PoolKindAdapter[];
+  /** Validated `kinds.<kind>` defaults (validateKindDefaults); a kind missing here has an invalid section. */
   defaults: Partial<Record<PoolKind, Record<string, unknown>>>;
   /** Kinds whose CRDs the cluster serves; absent: render every kind (GitOps `render`, offline `plan`). */
   installed?: ReadonlySet<PoolKind>;
@@ -42,7 +44,19 @@ export function renderIntents(intents: readonly PoolIntent[], opts: RenderOption
       });
       continue;
     }
-    const result = adapter.render(intent, { cluster: opts.cluster, defaults: opts.defaults[intent.kind] ?? {} });
+    const defaults = opts.defaults[intent.kind];
+    if (defaults === undefined) {
+      // Rendering with the built-in defaults instead would silently change (or, for an immutable field such as
+      // Calico's blockSize, replace) every pool of the kind: withhold them until the config is fixed.
+      out.issues.push({
+        severity: 'error',
+        subject,
+        reason: `not rendered: the config section kinds.${intent.kind} has errors`,
+        hint: 'the pool in the cluster is left as it is until the config is fixed (see `config check`)',
+      });
+      continue;
+    }
+    const result = adapter.render(intent, { cluster: opts.cluster, defaults });
     out.issues.push(...result.issues);
     out.namespaceAssignments.push(...result.namespaceAssignments);
     const primary = adapter.owns[0];

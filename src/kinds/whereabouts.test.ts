@@ -484,7 +484,7 @@ describe('whereabouts allocations', () => {
   it('counts offsets from the address written in spec.range, as Whereabouts does, even with host bits set', () => {
     const handMade = kit.observedMap([
       tenantNad!,
-      ippool('hand-made', {
+      ippool('tenant-a-10.20.0.0-24', {
         range: '10.20.0.3/24',
         allocations: {
           '2': { id: 'a', podref: 'team-a/web-2' },
@@ -501,5 +501,87 @@ describe('whereabouts allocations', () => {
 
   it('returns nothing for an empty cluster', () => {
     expect(whereaboutsAdapter.allocations(new Map())).toEqual([]);
+  });
+
+  const nad = (name: string, ipam: Record<string, unknown>, namespace = 'apps') =>
+    kit.observedObject({
+      apiVersion: 'k8s.cni.cncf.io/v1',
+      kind: 'NetworkAttachmentDefinition',
+      name,
+      namespace,
+      spec: {
+        config: JSON.stringify({ cniVersion: '1.0.0', name, type: 'macvlan', ipam: { type: 'whereabouts', ...ipam } }),
+      },
+    });
+  const holds = (...offsets: number[]) =>
+    Object.fromEntries(offsets.map(o => [String(o), { id: `c${o}`, podref: `apps/pod-${o}` }]));
+
+  it.each<[string, K8sObject[], string[]]>([
+    [
+      'the same range under two network names (two VRFs): each IPPool belongs to its own NAD only',
+      [
+        nad('red', { range: '10.40.0.0/24', network_name: 'red' }),
+        nad('blue', { range: '10.40.0.0/24', network_name: 'blue' }),
+        ippool('red-10.40.0.0-24', { range: '10.40.0.0/24', allocations: holds(5, 6) }),
+        ippool('blue-10.40.0.0-24', { range: '10.40.0.0/24', allocations: holds(5, 6, 7, 8) }),
+      ],
+      [
+        '10.40.0.5 Pod apps/pod-5 pool=whereabouts:apps/red',
+        '10.40.0.6 Pod apps/pod-6 pool=whereabouts:apps/red',
+        '10.40.0.5 Pod apps/pod-5 pool=whereabouts:apps/blue',
+        '10.40.0.6 Pod apps/pod-6 pool=whereabouts:apps/blue',
+        '10.40.0.7 Pod apps/pod-7 pool=whereabouts:apps/blue',
+        '10.40.0.8 Pod apps/pod-8 pool=whereabouts:apps/blue',
+      ],
+    ],
+    [
+      'an IPPool named for the range alone is not a network-named NAD’s, though it holds its addresses',
+      [
+        nad('red', { range: '10.40.0.0/24', network_name: 'red' }),
+        ippool('10.40.0.0-24', { range: '10.40.0.0/24', allocations: holds(5) }),
+      ],
+      ['10.40.0.5 Pod apps/pod-5 pool=none'],
+    ],
+    [
+      'an IPPool of a range no NAD has any more (the range changed) holds no NAD',
+      [
+        nad('red', { range: '10.40.0.0/23', network_name: 'red' }),
+        ippool('red-10.40.0.0-24', { range: '10.40.0.0/24', allocations: holds(5) }),
+      ],
+      ['10.40.0.5 Pod apps/pod-5 pool=none'],
+    ],
+    [
+      'two NADs sharing one IPPool (one network name and range): each address to the NAD whose span hands it out',
+      [
+        nad('low', { range: '10.40.0.0/24', range_start: '10.40.0.10', range_end: '10.40.0.49' }),
+        nad('high', { range: '10.40.0.0/24', range_start: '10.40.0.50', range_end: '10.40.0.99' }, 'other'),
+        ippool('10.40.0.0-24', { range: '10.40.0.0/24', allocations: holds(10, 60) }),
+      ],
+      [
+        '10.40.0.10 Pod apps/pod-10 pool=whereabouts:apps/low',
+        '10.40.0.60 Pod apps/pod-60 pool=whereabouts:other/high',
+      ],
+    ],
+    [
+      'dual-stack ipRanges: each family’s IPPool belongs to the NAD',
+      [
+        nad('dual', { ipRanges: [{ range: '10.40.0.0/24' }, { range: 'fd00:40::/120' }], network_name: 'red' }),
+        ippool('red-10.40.0.0-24', { range: '10.40.0.0/24', allocations: holds(5) }),
+        ippool('red-fd00-40---120', { range: 'fd00:40::/120', allocations: holds(5) }),
+      ],
+      ['10.40.0.5 Pod apps/pod-5 pool=whereabouts:apps/dual', 'fd00:40::5 Pod apps/pod-5 pool=whereabouts:apps/dual'],
+    ],
+    [
+      'reservations: under their network name only',
+      [
+        nad('red', { range: '10.40.0.0/24', network_name: 'red' }),
+        nad('blue', { range: '10.40.0.0/24', network_name: 'blue' }),
+        reservation('blue-10.40.0.9', { podref: 'apps/b' }),
+        reservation('red-10.40.0.9', { podref: 'apps/r' }),
+      ],
+      ['10.40.0.9 Pod apps/b pool=whereabouts:apps/blue', '10.40.0.9 Pod apps/r pool=whereabouts:apps/red'],
+    ],
+  ])('%s', (_name, objects, expected) => {
+    expect(whereaboutsAdapter.allocations(kit.observedMap(objects)).map(kit.describeAllocation)).toEqual(expected);
   });
 });

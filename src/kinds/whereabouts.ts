@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { K8sObject } from '../model/k8s-object.ts';
+import type { AllocationPool } from '../model/allocation.ts';
 import * as ip from '../ip/index.ts';
 import type { Cidr, IpAddress, IpRange } from '../ip/index.ts';
 import type { PoolBlock, PoolIntent } from '../model/intent.ts';
@@ -19,7 +21,6 @@ import type { BuildInput, BuildOutput, Spec } from './kit/define.ts';
 import { netboxSubject, poolSubject, warnNotApplicable } from './kit/issues.ts';
 import type { Issues } from './kit/issues.ts';
 import * as read from './kit/observed.ts';
-import type { PoolRef } from './kit/observed.ts';
 import { RESOURCES } from './resources.ts';
 import { addressText, cidrText } from './kit/settings.ts';
 
@@ -162,12 +163,19 @@ function build({ intent, settings, issues }: BuildInput<WhereaboutsSettings>): B
   };
 }
 
-/** A whereabouts range entry: `range` (host bits allowed, or the legacy `A-B/len`), limits and excludes. */
-function entryRanges(entry: unknown): IpRange[] {
+/** The network of a whereabouts range entry: `range` with host bits allowed, or the legacy `A-B/len`. */
+function entryNetwork(entry: unknown): { network: Cidr; legacy: RegExpExecArray | null } | undefined {
   const text = read.asString(read.at(entry, 'range')) ?? '';
   const legacy = /^([^-/]+)-([^/]+)\/(\d+)$/.exec(text);
   const network = read.cidrFrom(legacy ? `${legacy[1]}/${legacy[3]}` : text, true);
-  if (network === undefined) return [];
+  return network === undefined ? undefined : { network, legacy };
+}
+
+/** A whereabouts range entry: `range` (host bits allowed, or the legacy `A-B/len`), limits and excludes. */
+function entryRanges(entry: unknown): IpRange[] {
+  const parsed = entryNetwork(entry);
+  if (parsed === undefined) return [];
+  const { network, legacy } = parsed;
   const whole = ip.cidrRange(network);
   const start = read.addressFrom(read.at(entry, 'range_start') ?? legacy?.[1])?.value ?? whole.start;
   const end = read.addressFrom(read.at(entry, 'range_end') ?? legacy?.[2])?.value ?? whole.end;
@@ -181,49 +189,76 @@ function whereaboutsIpam(spec: Spec): Record<string, unknown> | undefined {
   return ipam?.type === 'whereabouts' ? ipam : undefined;
 }
 
+/** `range` (when set) and every `ipRanges` entry: the plugin puts a top-level range in front of the list. */
+function rangeEntries(ipam: Record<string, unknown>): unknown[] {
+  return ipam.range === undefined ? [...read.asArray(ipam.ipRanges)] : [ipam, ...read.asArray(ipam.ipRanges)];
+}
+
 function coveredConfig(spec: Spec): IpRange[] {
   const ipam = whereaboutsIpam(spec);
   if (ipam === undefined) return [];
-  const entries = ipam.range === undefined ? read.asArray(ipam.ipRanges) : [ipam, ...read.asArray(ipam.ipRanges)];
-  return ip.mergeRanges(entries.flatMap(entryRanges));
+  return ip.mergeRanges(rangeEntries(ipam).flatMap(entryRanges));
 }
 
-/** A NAD using Whereabouts, as allocations need it: which network name and addresses it stands for. */
-interface WhereaboutsNetwork {
-  pool: PoolRef;
+/**
+ * The plugin's IPPool name for a range: `[<network_name>-]<canonical range with ':' and '/' as '-'>` (crds.md §1.2,
+ * whereabouts IPPoolName/normalizeRange: a range ending in ':' gets a '0' first).
+ */
+export function ippoolName(networkName: string, network: Cidr): string {
+  const text = ip.formatCidr(network);
+  const normalized = (text.endsWith(':') ? `${text}0` : text).replace(/[:/]/g, '-');
+  return networkName === '' ? normalized : `${networkName}-${normalized}`;
+}
+
+/** One range of a NAD using Whereabouts: the IPPool the plugin keeps its allocations in, and what it hands out. */
+interface WhereaboutsRange {
+  nad: K8sObject;
   networkName: string;
-  ranges: IpRange[];
+  /** The plugin's IPPool for this range and network name. */
+  ippool: string;
+  network: IpRange;
+  span: IpRange[];
 }
 
-function networksOf(observed: ObservedObjects): WhereaboutsNetwork[] {
+function rangesOf(observed: ObservedObjects): WhereaboutsRange[] {
   return read.listObserved(observed, RESOURCES.networkAttachmentDefinition).flatMap(nad => {
     const ipam = whereaboutsIpam(read.specOf(nad));
     if (ipam === undefined) return [];
-    return [
-      {
-        pool: read.poolRef(KIND, nad),
-        networkName: read.asString(ipam.network_name) ?? '',
-        ranges: coveredConfig(read.specOf(nad)),
-      },
-    ];
+    const networkName = read.asString(ipam.network_name) ?? '';
+    return rangeEntries(ipam).flatMap(entry => {
+      const parsed = entryNetwork(entry);
+      if (parsed === undefined) return [];
+      const network = parsed.network; // host bits masked, as the plugin canonicalises `range`
+      return [
+        {
+          nad,
+          networkName,
+          ippool: ippoolName(networkName, network),
+          network: ip.cidrRange(network),
+          span: entryRanges(entry),
+        },
+      ];
+    });
   });
 }
 
-function poolFor(
-  networks: WhereaboutsNetwork[],
-  networkName: string | undefined,
-  address: IpAddress,
-): PoolRef | undefined {
-  return networks.find(
-    n =>
-      (networkName === undefined || n.networkName === networkName) &&
-      n.ranges.some(r => ip.rangeContainsAddress(r, address)),
-  )?.pool;
+/**
+ * The NAD an address of the plugin's store belongs to, among the ranges that use that store (one IPPool, or one
+ * network name for reservations). Several NADs may share an IPPool (same network name and range): the one whose
+ * range_start/range_end/exclude hand out the address comes first, then name order.
+ */
+function nadFor(candidates: readonly WhereaboutsRange[], address: IpAddress): AllocationPool | null {
+  const at = (r: WhereaboutsRange) => r.span.some(x => ip.rangeContainsAddress(x, address));
+  const sorted = [...candidates].sort(
+    (a, b) => Number(at(b)) - Number(at(a)) || read.displayName(a.nad).localeCompare(read.displayName(b.nad)),
+  );
+  const first = sorted[0];
+  return first === undefined ? null : read.recorded(read.poolRef('whereabouts', first.nad));
 }
 
-/** IPPool name = `[<network_name>-]<range with ':' and '/' as '-'>` (crds.md §1.2); undefined for node slices. */
+/** IPPool name = `[<network_name>-]<range with ':' and '/' as '-'>`: the network name, for matching reservations. */
 function ippoolNetworkName(poolName: string, range: Cidr): string | undefined {
-  const normalized = ip.formatCidr(range).replace(/[:/]/g, '-');
+  const normalized = ippoolName('', range);
   if (poolName === normalized) return '';
   return poolName.endsWith(`-${normalized}`) ? poolName.slice(0, -normalized.length - 1) : undefined;
 }
@@ -245,8 +280,14 @@ function reservationAddress(
   return undefined;
 }
 
+/**
+ * Live allocations, each tied to its NAD the way the plugin ties them: an IPPool belongs to the NADs whose range and
+ * `network_name` it is named after; a reservation to the NADs of its network name whose range holds the address.
+ * The same addresses under another network name (another VRF) are another IPPool, and never count here. An IPPool
+ * no NAD uses (its NAD deleted, or its range changed) holds no NAD: its allocations have `pool: null`.
+ */
 function allocations(observed: ObservedObjects): Allocation[] {
-  const networks = networksOf(observed);
+  const ranges = rangesOf(observed);
   const seen = new Set<string>();
   const key = (networkName: string | undefined, a: IpAddress) => `${networkName ?? '?'}|${a.family}|${a.value}`;
   const fromPools = read.listObserved(observed, RESOURCES.whereaboutsIpPool).flatMap(pool => {
@@ -259,6 +300,7 @@ function allocations(observed: ObservedObjects): Allocation[] {
       value: range.network,
     };
     const networkName = ippoolNetworkName(pool.metadata.name, range);
+    const users = ranges.filter(r => r.ippool === pool.metadata.name);
     return Object.entries(read.asRecord(read.specOf(pool).allocations) ?? {}).flatMap(([offset, entry]) => {
       const owner = read.podOwner(read.at(entry, 'podref'));
       if (!/^\d+$/.test(offset) || owner === undefined) return [];
@@ -268,21 +310,24 @@ function allocations(observed: ObservedObjects): Allocation[] {
       const via = `whereabouts IPPool ${read.displayName(pool)} spec.allocations`;
       return [
         read.allocationOf(ip.rangeOfAddress(address), owner, via, {
-          pool: poolFor(networks, networkName, address),
+          pool: nadFor(users, address),
           interface: read.asString(read.at(entry, 'ifname')),
         }),
       ];
     });
   });
-  const networkNames = networks.map(n => n.networkName);
+  const networkNames = [...new Set(ranges.map(r => r.networkName))];
   const fromReservations = read.listObserved(observed, RESOURCES.whereaboutsReservation).flatMap(reservation => {
     const parsed = reservationAddress(reservation.metadata.name, networkNames);
     const owner = read.podOwner(read.at(reservation.spec, 'podref'));
     if (parsed === undefined || owner === undefined || seen.has(key(parsed.networkName, parsed.address))) return [];
     seen.add(key(parsed.networkName, parsed.address));
+    const users = ranges.filter(
+      r => r.networkName === parsed.networkName && ip.rangeContainsAddress(r.network, parsed.address),
+    );
     const via = `whereabouts OverlappingRangeIPReservation ${read.displayName(reservation)}`;
     const extras = {
-      pool: poolFor(networks, parsed.networkName, parsed.address),
+      pool: nadFor(users, parsed.address),
       interface: read.asString(read.at(reservation.spec, 'ifname')),
     };
     return [read.allocationOf(ip.rangeOfAddress(parsed.address), owner, via, extras)];

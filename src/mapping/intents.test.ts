@@ -591,6 +591,38 @@ describe('bad input is contained', () => {
     ]);
   });
 
+  it('one IP range recorded twice in one VRF for two pools: neither is rendered, each object names the other and why', () => {
+    // Each range is held out of the other pool in full: neither pool would have an address left.
+    const lb = { role: 'k8s-loadbalancer', tags: tag };
+    const r = run({
+      prefixes: [good],
+      ipRanges: [
+        nbIpRange(1, '10.1.0.10/24', '10.1.0.20/24', { ...lb, cf: { k8s_pool_name: 'lb-a' } }),
+        nbIpRange(2, '10.1.0.10/24', '10.1.0.20/24', { ...lb, cf: { k8s_pool_name: 'lb-b' } }),
+        nbIpRange(3, '10.1.0.10/24', '10.1.0.20/24', { ...lb, cf: { k8s_pool_name: 'lb-c' }, vrf: red }),
+      ],
+    });
+    expect(r.intents.map(i => i.name)).toEqual(['10-99-0-0-16', 'lb-c']);
+    expect(r.issues).toEqual([
+      'error: NetBox ip-range 10.1.0.10-10.1.0.20/24 (id 1): the same IP range is also selected for metallb pool lb-b (NetBox IP range 10.1.0.10-10.1.0.20/24, id 2); each range would be held out of the other pool in full, leaving neither pool an address to hand out — remove the duplicate IP range in NetBox, or give both the same k8s_pool_name if they are one pool',
+      'error: NetBox ip-range 10.1.0.10-10.1.0.20/24 (id 2): the same IP range is also selected for metallb pool lb-a (NetBox IP range 10.1.0.10-10.1.0.20/24, id 1); each range would be held out of the other pool in full, leaving neither pool an address to hand out — remove the duplicate IP range in NetBox, or give both the same k8s_pool_name if they are one pool',
+      'error: metallb pool metallb-system/lb-a: not rendered: NetBox ip-range 10.1.0.10-10.1.0.20/24 (id 1) has errors — the pool in the cluster is left as it is until this is fixed in NetBox',
+      'error: metallb pool metallb-system/lb-b: not rendered: NetBox ip-range 10.1.0.10-10.1.0.20/24 (id 2) has errors — the pool in the cluster is left as it is until this is fixed in NetBox',
+    ]);
+  });
+
+  it('a prefix and an IP range with the same addresses in two pools: both told, naming the other', () => {
+    const r = run({
+      prefixes: [nbPrefix(1, '10.1.0.0/28', { role: 'k8s-secondary', tags: tag })],
+      ipRanges: [nbIpRange(2, '10.1.0.0/28', '10.1.0.15/28', { role: 'k8s-loadbalancer', tags: tag })],
+    });
+    expect(r.intents).toEqual([]);
+    expect(r.issues.slice(0, 2)).toEqual([
+      'error: NetBox ip-range 10.1.0.0-10.1.0.15/28 (id 2): the same addresses are also selected for whereabouts pool 10-1-0-0-28 (NetBox prefix 10.1.0.0/28, id 1); two pools must not hand out the same addresses — remove the duplicate object in NetBox, or give both the same k8s_pool_name if they are one pool',
+      'error: NetBox prefix 10.1.0.0/28 (id 1) [prefix]: the same addresses are also selected for metallb pool 10-1-0-0-15 (NetBox IP range 10.1.0.0-10.1.0.15/28, id 2); two pools must not hand out the same addresses — remove the duplicate object in NetBox, or give both the same k8s_pool_name if they are one pool',
+    ]);
+  });
+
   it('one bad member withholds its whole pool rather than shrinking it', () => {
     const m = { role: 'k8s-loadbalancer', tags: tag };
     const r = run({

@@ -1,4 +1,3 @@
-import { formatCidr } from '../ip/index.ts';
 import type { Cidr } from '../ip/index.ts';
 import type { Config } from '../config/config.ts';
 import type { NetBoxSnapshot } from '../model/netbox.ts';
@@ -56,7 +55,7 @@ export function buildIntents(snapshot: NetBoxSnapshot, config: Config): MappingR
     if (result.member) groups.set(result.member.key, [...(groups.get(result.member.key) ?? []), result.member]);
   }
 
-  issues.push(...withholdDuplicatePrefixes([...groups.values()].flat(), config));
+  issues.push(...withholdDuplicates([...groups.values()].flat(), config));
 
   const pools = [...groups].map(([key, members]) => {
     const first = members[0] as Member;
@@ -100,29 +99,48 @@ export function buildIntents(snapshot: NetBoxSnapshot, config: Config): MappingR
 }
 
 /**
- * Two selected prefixes with one CIDR in one VRF but in different pools: to the exclusion rule each is the other's
- * subnet (a prefix holding a whole block is its parent), so neither is carved out of the other and both pools would
- * hand out the same addresses. Which one is meant cannot be guessed, so both are marked invalid.
+ * Two selected objects in one VRF with exactly the same addresses, in different pools. Two prefixes with one CIDR:
+ * to the exclusion rule each is the other's subnet (a prefix holding a whole block is its parent), so neither is
+ * carved out of the other and both pools would hand out the same addresses. Two IP ranges with one span: each is
+ * held out of the other's pool in full, so neither pool has an address left (MetalLB and Cilium LB pools failed
+ * with "every address is held", Whereabouts and Calico pools rendered with nothing to hand out). A prefix and a
+ * range with one span: the prefix's pool loses every address to the range. Which one is meant cannot be guessed, so
+ * every object involved is marked invalid, with an error naming the others and the reason.
  */
-function withholdDuplicatePrefixes(members: readonly Member[], config: Config): Issue[] {
-  const byCidr = new Map<string, Member[]>();
+function withholdDuplicates(members: readonly Member[], config: Config): Issue[] {
+  const bySpan = new Map<string, Member[]>();
   for (const m of members) {
-    if (m.ref.model !== 'prefix') continue;
-    const at = `${m.vrfId ?? ''}|${formatCidr(m.network)}`;
-    byCidr.set(at, [...(byCidr.get(at) ?? []), m]);
+    const at = `${m.vrfId ?? ''}|${m.range.family}|${m.range.start}-${m.range.end}`;
+    bySpan.set(at, [...(bySpan.get(at) ?? []), m]);
   }
+  const poolName = config.selection.customFields.poolName;
   const issues: Issue[] = [];
-  for (const same of byCidr.values()) {
+  for (const same of bySpan.values()) {
     if (new Set(same.map(m => m.key)).size < 2) continue;
     for (const m of same) {
       m.valid = false;
-      const others = same.filter(o => o !== m).map(o => `${o.kind} pool ${o.name}, id ${o.ref.id}`);
+      const others = same.filter(o => o.key !== m.key);
+      const prefixes = m.ref.model === 'prefix' && others.every(o => o.ref.model === 'prefix');
+      const ranges = m.ref.model === 'ip-range' && others.every(o => o.ref.model === 'ip-range');
+      const named = others.map(o =>
+        prefixes
+          ? `${o.kind} pool ${o.name}, id ${o.ref.id}`
+          : `${o.kind} pool ${o.name} (NetBox ${MODEL_NAMES[o.ref.model]} ${o.ref.display}, id ${o.ref.id})`,
+      );
+      const reason = prefixes
+        ? `the same prefix is also selected for ${named.join('; ')}; both pools would hand out the same addresses`
+        : ranges
+          ? `the same IP range is also selected for ${named.join('; ')}; each range would be held out of the ` +
+            'other pool in full, leaving neither pool an address to hand out'
+          : `the same addresses are also selected for ${named.join('; ')}; two pools must not hand out the same ` +
+            'addresses';
+      const what = prefixes ? 'prefix' : ranges ? 'IP range' : 'object';
       issues.push({
         severity: 'error',
         subject: subjectOf(m.ref),
-        field: 'prefix',
-        reason: `the same prefix is also selected for ${others.join('; ')}; both pools would hand out the same addresses`,
-        hint: `remove the duplicate prefix in NetBox, or give both the same ${config.selection.customFields.poolName} if they are one pool`,
+        ...(m.ref.model === 'prefix' ? { field: 'prefix' } : {}),
+        reason,
+        hint: `remove the duplicate ${what} in NetBox, or give both the same ${poolName} if they are one pool`,
       });
     }
   }
@@ -174,6 +192,8 @@ function crashedMember(obj: { model: 'prefix' | 'ip-range'; nb: unknown }, err: 
       : undefined;
   return { issues: [issue], ...(typeof poolName === 'string' && poolName !== '' ? { unplaced: poolName } : {}) };
 }
+
+const MODEL_NAMES: Record<Member['ref']['model'], string> = { prefix: 'prefix', 'ip-range': 'IP range' };
 
 function sortIssues(issues: Issue[]): Issue[] {
   const key = (i: Issue) => `${describeSubject(i.subject)}\u0000${i.field ?? ''}\u0000${i.reason}`;

@@ -148,4 +148,9 @@ export interface Plan {
   guards: GuardNote[];
   /** Desired pool objects this run: what the caller records as `previousPoolCount` when no empty-source guard tripped. */
   desiredPools: number;
+  /**
+   * Whether NetBox could be read. When it could not, nothing was planned from it: the changes are only the
+   * removals the guards held back, and the plan's headline says NetBox was not read (format.ts).
+   */
+  source: SourceHealth;
 }

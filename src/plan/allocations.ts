@@ -5,50 +5,41 @@ import type { K8sObject } from '../model/k8s-object.ts';
 import type { PoolKind } from '../model/intent.ts';
 
 /**
- * Which live allocations hold a pool. An allocation belongs to a pool when its source names the pool, or when it
- * lies (even partly) in the pool's address space and was not attributed to a pool of another kind. Overlap rather
- * than containment: a node block that straddles a removed range still pins it. Attribution by kind keeps a Calico
- * pod address from pinning a Whereabouts range in another VRF with the same numbers.
- *
- * Whereabouts is the case containment exists for: our object is the NetworkAttachmentDefinition, while the
- * allocations name the plugin's IPPool (`kube-system/10.20.0.0-24`), so they reach the NAD through its ranges.
+ * Which live allocations hold a pool: those attributed to it (Allocation.pool), and no others. Each adapter ties an
+ * allocation to its pool the way the kind's own software does (adapter.ts, AllocationPool), so an allocation never
+ * holds a pool that merely shares its addresses: the same numbers in another VRF (two Whereabouts networks with their
+ * own `network_name`), or a pool of another kind.
  */
 
 function namesPool(a: Allocation, kind: PoolKind, obj: K8sObject): boolean {
   return (
-    a.pool !== undefined &&
+    a.pool !== null &&
     a.pool.kind === kind &&
     a.pool.name === obj.metadata.name &&
     (a.pool.namespace ?? '') === (obj.metadata.namespace ?? '')
   );
 }
 
-function mayBelongTo(a: Allocation, kind: PoolKind): boolean {
-  return a.pool === undefined || a.pool.kind === kind;
-}
-
 function overlapsAny(r: IpRange, ranges: readonly IpRange[]): boolean {
   return ranges.some(x => rangesOverlap(r, x));
 }
 
-/** Allocations that hold the pool `obj` of `kind`, which covers `ranges`. */
-export function allocationsOfPool(
-  allocations: readonly Allocation[],
-  kind: PoolKind,
-  obj: K8sObject,
-  ranges: readonly IpRange[],
-): Allocation[] {
-  return allocations.filter(a => namesPool(a, kind, obj) || (mayBelongTo(a, kind) && overlapsAny(a.range, ranges)));
+/** Allocations that hold the pool `obj` of `kind`. */
+export function allocationsOfPool(allocations: readonly Allocation[], kind: PoolKind, obj: K8sObject): Allocation[] {
+  return allocations.filter(a => namesPool(a, kind, obj));
 }
 
-/** Allocations of the pool that lie in `removed`: what a shrink would take away from under its users. */
+/**
+ * Allocations of the pool that lie (even partly) in `removed`: what a shrink would take away from under its users.
+ * Overlap rather than containment: a node block that straddles a removed range still pins it.
+ */
 export function allocationsInRemovedSpace(
   allocations: readonly Allocation[],
   kind: PoolKind,
   obj: K8sObject,
   removed: readonly IpRange[],
 ): Allocation[] {
-  return allocations.filter(a => (namesPool(a, kind, obj) || mayBelongTo(a, kind)) && overlapsAny(a.range, removed));
+  return allocationsOfPool(allocations, kind, obj).filter(a => overlapsAny(a.range, removed));
 }
 
 const SHOWN_RANGES = 4;

@@ -20,7 +20,7 @@ const scenario = (): PlanInput =>
       obj('calico', CALICO_POOL, 'pods-a', { cidr: '10.20.0.0/24', blockSize: 26 }, { hash: 'h1' }),
       obj('calico', CALICO_POOL, 'busy', { cidr: '10.90.0.0/24' }, { from: 'prefix/90' }),
     ],
-    allocations: pods('10.90.0.1', 3),
+    allocations: pods('10.90.0.1', 3, { kind: 'calico', name: 'busy' }),
     issues: [
       { severity: 'error', subject: { type: 'netbox', model: 'prefix', id: 5, display: '10.5.0.0/24' }, reason: 'bad' },
     ],
@@ -28,7 +28,7 @@ const scenario = (): PlanInput =>
 
 function emptyPlan(counts: Partial<Record<ChangeAction, number>> = {}): Plan {
   const summary = Object.fromEntries(CHANGE_ACTIONS.map(a => [a, counts[a] ?? 0])) as Plan['summary'];
-  return { changes: [], summary, guards: [], desiredPools: 0 };
+  return { changes: [], summary, guards: [], desiredPools: 0, source: { healthy: true } };
 }
 
 describe('formatPlan', () => {
@@ -71,6 +71,25 @@ describe('formatPlan', () => {
     ['deletes', { delete: 3 }, 'Plan: 0 to create, 0 to replace, 0 to update, 0 to annotate, 0 to drain, 3 to delete.'],
   ])('summary: %s', (_name, counts, text) => {
     expect(formatSummary(emptyPlan(counts))).toContain(text);
+  });
+
+  it('an unreadable NetBox heads the plan as such, never as "the cluster matches NetBox"', () => {
+    const reason = 'GET /api/status/ failed [HTTP 403]: NetBox refused the credentials';
+    const text = formatPlan(calculatePlan(input({ source: { healthy: false, reason } }, { steady: false })));
+    expect(text).toBe(`NetBox could not be read, so nothing was planned: the cluster is left as it is.\n  ${reason}\n`);
+    expect(text).not.toMatch(/No changes|matches NetBox/);
+  });
+
+  it('an unreadable NetBox with pools in the cluster: their removal is held back, the headline still says why', () => {
+    const busy = obj('calico', CALICO_POOL, 'busy', { cidr: '10.90.0.0/24' }, { from: 'prefix/90' });
+    const plan = calculatePlan(input({ observed: [busy], source: { healthy: false, reason: 'connect ECONNREFUSED' } }));
+    expect(plan.changes.map(c => c.action)).toEqual(['blocked']);
+    const text = formatPlan(plan);
+    expect(text.trimEnd().split('\n').slice(-2)).toEqual([
+      'NetBox could not be read, so nothing was planned: the cluster is left as it is.',
+      '  connect ECONNREFUSED',
+    ]);
+    expect(text).not.toMatch(/No changes/);
   });
 
   it.each<[ChangeAction, string]>([
@@ -116,7 +135,7 @@ describe('planToJson', () => {
     expect(json).not.toContain('managedFields');
     const parsed = JSON.parse(json) as { changes: { observed: { status: { size: string } } }[] };
     expect(parsed.changes[0]?.observed.status.size).toBe('5');
-    expect(Object.keys(JSON.parse(json) as object)).toEqual(['changes', 'desiredPools', 'guards', 'summary']);
+    expect(Object.keys(JSON.parse(json) as object)).toEqual(['changes', 'desiredPools', 'guards', 'source', 'summary']);
   });
 });
 

@@ -48,6 +48,11 @@ function plural(n: number, what: string): string {
 
 export function formatSummary(plan: Plan): string {
   const s = plan.summary;
+  if (!plan.source.healthy) {
+    // Nothing was compared: an empty NetBox answer must never read as "the cluster matches NetBox".
+    const reason = plan.source.reason ?? 'no reason given';
+    return `NetBox could not be read, so nothing was planned: the cluster is left as it is.\n  ${reason}`;
+  }
   const applied = APPLIED_ACTIONS.reduce((n, a) => n + s[a], 0);
   const notes = `${plural(s.blocked, 'blocked')}, ${plural(s.invalid, 'invalid')}, ${plural(s.unmanaged, 'unmanaged')}`;
   if (applied === 0) {

@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { namespaceValuesAnnotation } from '../model/ownership.ts';
 import { budgetProblem, emptySourceProblem } from './guards.ts';
 import { calculatePlan } from './plan.ts';
 import { POLICIES, isPolicyName } from './policy.ts';
 import { POLICY_NAMES } from '../model/plan.ts';
 import type { StepClass } from './policy.ts';
 import type { PolicyName } from '../model/plan.ts';
-import { CALICO_POOL, METALLB_POOL, input, obj, pods, prefix, want } from '../../test/support/plan-fixtures.ts';
+import {
+  CALICO_POOL,
+  CLUSTER,
+  METALLB_POOL,
+  input,
+  obj,
+  pods,
+  prefix,
+  want,
+} from '../../test/support/plan-fixtures.ts';
 import type { PlanInput } from './types.ts';
 import type { Plan } from '../model/plan.ts';
 
@@ -15,6 +25,7 @@ const gone = pool('gone', '10.80.0.0/24', 80);
 const gone2 = pool('gone2', '10.81.0.0/24', 81);
 const busy = pool('busy', '10.90.0.0/24', 90);
 const busyDrained = pool('busy', '10.90.0.0/24', 90, { disabled: true });
+const BUSY = { kind: 'calico', name: 'busy' } as const;
 const resized = want('calico', pool('pods-a', '10.20.0.0/24', 12, { blockSize: 24 }), [prefix(12, '10.20.0.0/24')]);
 const lb = obj(
   'metallb',
@@ -57,7 +68,7 @@ describe('policies', () => {
   const scenario: Partial<PlanInput> = {
     desired: [fresh, resized, lbWider],
     observed: [pool('pods-a', '10.20.0.0/24', 12), lb, gone, busy],
-    allocations: pods('10.90.0.1', 3),
+    allocations: pods('10.90.0.1', 3, BUSY),
     namespaceAssignments: [{ namespace: 'apps', annotation: 'cni.projectcalico.org/ipv4pools', values: ['new'] }],
     namespaces: [{ name: 'apps', annotations: {} }],
   };
@@ -81,7 +92,9 @@ describe('policies', () => {
   });
 
   it('a refused drain and its blocked note become one note that keeps the allocation count', () => {
-    const plan = calculatePlan(input({ observed: [busy], allocations: pods('10.90.0.1', 3), policy: 'upsert-only' }));
+    const plan = calculatePlan(
+      input({ observed: [busy], allocations: pods('10.90.0.1', 3, BUSY), policy: 'upsert-only' }),
+    );
     expect(plan.changes).toHaveLength(1);
     expect(plan.changes[0]).toMatchObject({ action: 'blocked', blockedAction: 'delete', allocations: 3 });
     expect(plan.changes[0]?.reason).toContain('planned delete: no NetBox object selects it any more');
@@ -130,12 +143,12 @@ describe('empty-source guard', () => {
       input({
         desired: [fresh],
         observed: [busy],
-        allocations: pods('10.90.0.1', 1),
+        allocations: pods('10.90.0.1', 1, BUSY),
         source: { healthy: false, reason: 'HTTP 503' },
         namespaces: [
           {
             name: 'apps',
-            annotations: { 'x/pools': '["busy"]', 'netbox-ippool-sync/namespace-values': '{"x/pools":["busy"]}' },
+            annotations: { 'x/pools': '["busy"]', [namespaceValuesAnnotation(CLUSTER)]: '{"x/pools":["busy"]}' },
           },
         ],
       }),
@@ -174,11 +187,11 @@ describe('delete budget', () => {
 
   it('counts replaces and drains, not pools that are only waiting for allocations to go', () => {
     const waiting = calculatePlan(
-      input({ observed: [gone, busyDrained], allocations: pods('10.90.0.1', 1), deleteBudget: { maxCount: 1 } }),
+      input({ observed: [gone, busyDrained], allocations: pods('10.90.0.1', 1, BUSY), deleteBudget: { maxCount: 1 } }),
     );
     expect(lines(waiting)).toEqual(['delete gone', 'blocked busy']);
     const draining = calculatePlan(
-      input({ observed: [gone, busy], allocations: pods('10.90.0.1', 1), deleteBudget: { maxCount: 1 } }),
+      input({ observed: [gone, busy], allocations: pods('10.90.0.1', 1, BUSY), deleteBudget: { maxCount: 1 } }),
     );
     expect(lines(draining)).toEqual(['blocked busy', 'blocked gone']);
     const replacing = calculatePlan(

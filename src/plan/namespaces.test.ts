@@ -2,11 +2,14 @@ import { patchOf } from '../model/plan.ts';
 import type { NoteChange } from '../model/plan.ts';
 import { describe, expect, it } from 'vitest';
 import type { NamespaceAssignment } from '../model/desired.ts';
-import { NAMESPACE_VALUES_ANNOTATION as OWNED, planNamespaces, renderNamespaces } from './namespaces.ts';
+import { LEGACY_NAMESPACE_VALUES_ANNOTATION as LEGACY, namespaceValuesAnnotation } from '../model/ownership.ts';
+import { planNamespaces, renderNamespaces } from './namespaces.ts';
 import type { StepClass } from './policy.ts';
 import type { ObservedNamespace } from '../model/desired.ts';
 
 const KEY = 'cni.projectcalico.org/ipv4pools';
+const OWNED = namespaceValuesAnnotation('lab');
+const lab = { cluster: 'lab' };
 const assign = (namespace: string, ...values: string[]): NamespaceAssignment => ({
   namespace,
   annotation: KEY,
@@ -120,7 +123,7 @@ const singleCases: Case[] = [
 
 describe('planNamespaces', () => {
   it.each(singleCases)('$name', c => {
-    const steps = planNamespaces(c.assignments, c.namespaces);
+    const steps = planNamespaces(c.assignments, c.namespaces, lab);
     if (c.patch === undefined) {
       expect(steps).toEqual([]);
       return;
@@ -133,13 +136,13 @@ describe('planNamespaces', () => {
     ['two pools want one single-name annotation', [one('apps', 'pool-a'), one('apps', 'pool-b')], {}],
     ['someone else named another pool there', [one('apps', 'pool-a')], { [CILIUM]: 'manual' }],
   ])('%s → blocked, left alone', (_name, assignments, annotations) => {
-    const steps = planNamespaces(assignments, [ns(annotations)]);
+    const steps = planNamespaces(assignments, [ns(annotations)], lab);
     expect(steps.map(s => s.changes[0]?.action)).toEqual(['blocked']);
     expect(steps[0]?.changes[0]?.reason).toContain(`annotation ${CILIUM} holds one pool name`);
   });
 
   it.each(cases)('$name', c => {
-    const steps = planNamespaces(c.assignments, c.namespaces);
+    const steps = planNamespaces(c.assignments, c.namespaces, lab);
     if (c.patch === undefined) {
       expect(steps).toEqual([]);
       return;
@@ -155,6 +158,7 @@ describe('planNamespaces', () => {
     const [step] = planNamespaces(
       [assign('apps', 'pool-a')],
       [ns({ [KEY]: '["pool-old"]', [OWNED]: `{"${KEY}":["pool-old"]}` })],
+      lab,
     );
     expect(step?.changes[0]?.reason).toBe(
       `pools assigned in NetBox (k8s_namespaces): ${KEY} adds pool-a and removes pool-old`,
@@ -170,15 +174,73 @@ describe('planNamespaces', () => {
     ['namespaces not observed at all', undefined, 'namespace apps does not exist'],
     ['unreadable annotation', [ns({ [KEY]: 'pool-a' })], `annotation ${KEY} is unreadable (`],
   ])('%s → blocked, left alone', (_name, namespaces, reason) => {
-    const steps = planNamespaces([assign('apps', 'pool-a')], namespaces);
+    const steps = planNamespaces([assign('apps', 'pool-a')], namespaces, lab);
     expect(steps.map(s => s.changes[0]?.action)).toEqual(['blocked']);
     expect(steps[0]?.changes[0]?.reason).toContain(reason);
     expect((steps[0]?.changes[0] as NoteChange | undefined)?.blockedAction).toBe('annotate');
   });
 
   it('plans namespaces in name order, one change each', () => {
-    const steps = planNamespaces([assign('b', 'x'), assign('a', 'y'), assign('b', 'z')], [ns({}, 'b'), ns({}, 'a')]);
+    const steps = planNamespaces(
+      [assign('b', 'x'), assign('a', 'y'), assign('b', 'z')],
+      [ns({}, 'b'), ns({}, 'a')],
+      lab,
+    );
     expect(steps.map(s => s.changes[0]?.name)).toEqual(['a', 'b']);
+  });
+
+  it('the record is per cluster name: another daemon on the same apiserver never removes our values', () => {
+    const other = namespaceValuesAnnotation('other');
+    // Cluster "lab" set pool-a; cluster "other" now wants pool-b there and nothing else.
+    const annotations = { [KEY]: '["pool-a"]', [OWNED]: `{"${KEY}":["pool-a"]}` };
+    const [step] = planNamespaces([assign('apps', 'pool-b')], [ns(annotations)], { cluster: 'other' });
+    expect(step?.cls).toBe('update');
+    expect(patchOf(step!.changes[0]!)).toEqual({
+      metadata: { annotations: { [KEY]: '["pool-a","pool-b"]', [other]: `{"${KEY}":["pool-b"]}` } },
+    });
+    // And "other" leaving takes only pool-b away; "lab" leaving only pool-a.
+    const both = { [KEY]: '["pool-a","pool-b"]', [OWNED]: `{"${KEY}":["pool-a"]}`, [other]: `{"${KEY}":["pool-b"]}` };
+    expect(patchOf(planNamespaces([], [ns(both)], { cluster: 'other' })[0]!.changes[0]!)).toEqual({
+      metadata: { annotations: { [KEY]: '["pool-a"]', [other]: null } },
+    });
+    expect(planNamespaces([assign('apps', 'pool-a')], [ns(both)], lab)).toEqual([]);
+  });
+
+  it.each<[string, string[], Record<string, string>, Record<string, string | null> | undefined]>([
+    [
+      'values of the shared record of older releases are taken over; the record goes once empty',
+      ['pool-a'],
+      { [KEY]: '["manual","pool-a","pool-old"]', [LEGACY]: `{"${KEY}":["pool-a","pool-old"]}` },
+      { [KEY]: '["manual","pool-a"]', [OWNED]: `{"${KEY}":["pool-a"]}`, [LEGACY]: null },
+    ],
+    [
+      'values of another cluster name’s pools stay in the shared record, for that daemon to take over',
+      ['pool-a'],
+      { [KEY]: '["pool-a","theirs"]', [LEGACY]: `{"${KEY}":["pool-a","theirs"]}` },
+      { [OWNED]: `{"${KEY}":["pool-a"]}`, [LEGACY]: `{"${KEY}":["theirs"]}` },
+    ],
+    [
+      'a shared record holding only other cluster names’ values is left as it is',
+      [],
+      { [KEY]: '["theirs"]', [LEGACY]: `{"${KEY}":["theirs"]}` },
+      undefined,
+    ],
+  ])('%s', (_name, values, annotations, patch) => {
+    const assignments = values.length > 0 ? [assign('apps', ...values)] : [];
+    const steps = planNamespaces(assignments, [ns(annotations)], { ...lab, otherClusters: new Set(['theirs']) });
+    if (patch === undefined) return expect(steps).toEqual([]);
+    expect(steps.map(s => patchOf(s.changes[0]!))).toEqual([{ metadata: { annotations: patch } }]);
+  });
+
+  it('record names: one per cluster name, a valid annotation key for every cluster name', () => {
+    expect(namespaceValuesAnnotation('lab')).toBe('netbox-ippool-sync/namespace-values.lab');
+    const long = 'c'.repeat(63);
+    const key = namespaceValuesAnnotation(long);
+    const [prefix, name = ''] = key.split('/');
+    expect(prefix).toBe('netbox-ippool-sync');
+    expect(name).toMatch(/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/);
+    expect(name.length).toBeLessThanOrEqual(63);
+    expect(namespaceValuesAnnotation(`${'c'.repeat(62)}d`)).not.toBe(key);
   });
 });
 
@@ -197,7 +259,10 @@ describe('renderNamespaces: the Namespace files render --out writes', () => {
   });
 
   it('first render: our annotations and the ownership record, as apply would leave them', () => {
-    const out = renderNamespaces([assign('apps', 'pool-b', 'pool-a'), single('web', 'cpod')], [], { prune: true });
+    const out = renderNamespaces([assign('apps', 'pool-b', 'pool-a'), single('web', 'cpod')], [], {
+      cluster: 'lab',
+      prune: true,
+    });
     expect(out).toEqual({
       objects: [
         file('apps', { [KEY]: '["pool-a","pool-b"]', [OWNED]: `{"${KEY}":["pool-a","pool-b"]}` }),
@@ -209,9 +274,11 @@ describe('renderNamespaces: the Namespace files render --out writes', () => {
 
   it('the same as what apply patches onto a namespace without annotations', () => {
     const assignments = [assign('apps', 'pool-a'), single('apps', 'cpod')];
-    const [step] = planNamespaces(assignments, [ns({})]);
+    const [step] = planNamespaces(assignments, [ns({})], { cluster: 'lab' });
     const patch = patchOf(step!.changes[0]!)?.metadata.annotations;
-    expect(renderNamespaces(assignments, [], { prune: true }).objects[0]?.metadata.annotations).toEqual(patch);
+    expect(renderNamespaces(assignments, [], { cluster: 'lab', prune: true }).objects[0]?.metadata.annotations).toEqual(
+      patch,
+    );
   });
 
   it('a value no longer assigned is removed; the file of a namespace left with none stays, without annotations', () => {
@@ -220,7 +287,7 @@ describe('renderNamespaces: the Namespace files render --out writes', () => {
       ns({ [KEY]: '["gone"]', [OWNED]: `{"${KEY}":["gone"]}` }, 'old-team'),
       ns({}, 'emptied-before'),
     ];
-    expect(renderNamespaces([assign('apps', 'pool-a')], previous, { prune: true })).toEqual({
+    expect(renderNamespaces([assign('apps', 'pool-a')], previous, { cluster: 'lab', prune: true })).toEqual({
       objects: [
         file('apps', { [KEY]: '["pool-a"]', [OWNED]: `{"${KEY}":["pool-a"]}` }),
         file('emptied-before'),
@@ -235,7 +302,9 @@ describe('renderNamespaces: the Namespace files render --out writes', () => {
       ns({ [KEY]: '["pool-a","pool-old"]', [OWNED]: `{"${KEY}":["pool-a","pool-old"]}` }),
       ns({ [KEY]: '["gone"]', [OWNED]: `{"${KEY}":["gone"]}` }, 'old-team'),
     ];
-    expect(renderNamespaces([assign('apps', 'pool-a', 'pool-new')], previous, { prune: false }).objects).toEqual([
+    expect(
+      renderNamespaces([assign('apps', 'pool-a', 'pool-new')], previous, { cluster: 'lab', prune: false }).objects,
+    ).toEqual([
       file('apps', {
         [KEY]: '["pool-a","pool-new","pool-old"]',
         [OWNED]: `{"${KEY}":["pool-a","pool-new","pool-old"]}`,
@@ -245,7 +314,7 @@ describe('renderNamespaces: the Namespace files render --out writes', () => {
   });
 
   it('what cannot be said in one annotation is a warning, and the annotation is left as it was', () => {
-    const out = renderNamespaces([single('web', 'a'), single('web', 'b')], [], { prune: true });
+    const out = renderNamespaces([single('web', 'a'), single('web', 'b')], [], { cluster: 'lab', prune: true });
     expect(out.objects).toEqual([file('web')]);
     expect(out.issues).toEqual([
       {
@@ -258,8 +327,8 @@ describe('renderNamespaces: the Namespace files render --out writes', () => {
 
   it('is stable: rendering over its own output changes nothing', () => {
     const assignments = [assign('apps', 'pool-a'), single('web', 'cpod')];
-    const first = renderNamespaces(assignments, [], { prune: true }).objects;
+    const first = renderNamespaces(assignments, [], { cluster: 'lab', prune: true }).objects;
     const previous = first.map(o => ns(o.metadata.annotations ?? {}, o.metadata.name));
-    expect(renderNamespaces(assignments, previous, { prune: true }).objects).toEqual(first);
+    expect(renderNamespaces(assignments, previous, { cluster: 'lab', prune: true }).objects).toEqual(first);
   });
 });

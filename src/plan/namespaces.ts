@@ -2,6 +2,7 @@ import type { NamespaceAssignment } from '../model/desired.ts';
 import type { K8sObject, ObjectMeta } from '../model/k8s-object.ts';
 import type { Issue } from '../model/issue.ts';
 import type { FieldDiff } from '../model/plan.ts';
+import { LEGACY_NAMESPACE_VALUES_ANNOTATION, namespaceValuesAnnotation } from '../model/ownership.ts';
 import { formatPath } from './diff.ts';
 import type { StepClass } from './policy.ts';
 import { noteStep } from './rules.ts';
@@ -15,11 +16,15 @@ import type { ObservedNamespace } from '../model/desired.ts';
  *   - values from all pools for one namespace and annotation merge into one sorted JSON array — except where the
  *     annotation holds one plain name (`format: 'single'`, Cilium's ip-pool): several pools there cannot be said;
  *   - other annotations are never touched;
- *   - we remove only values we set: the annotation below records, per annotation key, the values we added.
- *     A value that was already there when we first wanted it stays the other party's and is never removed by us.
+ *   - we remove only values we set: a record annotation, one per cluster name (namespaceValuesAnnotation), holds
+ *     per annotation key the values this cluster name's daemon added. A value that was already there when we first
+ *     wanted it stays the other party's and is never removed by us; so are values another daemon (another cluster
+ *     name on the same apiserver) set, which its own record holds.
+ *   - the one shared record of older releases (LEGACY_NAMESPACE_VALUES_ANNOTATION) is taken over value by value:
+ *     a value in it is ours unless a pool object of another cluster name carries that name; what is left stays
+ *     there for the other daemons, and the record is removed once it is empty.
  * One change per namespace (one merge patch); it counts as a removal as soon as it takes any value away.
  */
-export const NAMESPACE_VALUES_ANNOTATION = 'netbox-ippool-sync/namespace-values';
 
 type Values = Record<string, string[]>;
 type Format = NonNullable<NamespaceAssignment['format']>;
@@ -96,17 +101,39 @@ function annotationChange(name: string, reason: string, patch: NamespacePatch): 
   return { action: 'annotate', apiVersion: 'v1', kind: 'Namespace', name, reason, sources: [], patch };
 }
 
-/** `kept`: pools that stay as they are this cycle (bad input in NetBox); values of theirs we set are not removed. */
+export interface NamespacePlanOptions {
+  /** Cluster name from config: whose record of set values is read and written. */
+  cluster: string;
+  /** Pools that stay as they are this cycle (bad input in NetBox); values of theirs we set are not removed. */
+  kept?: ReadonlySet<string>;
+  /** Names of pool objects labelled for other cluster names: their values in the legacy record are not ours. */
+  otherClusters?: ReadonlySet<string>;
+}
+
+interface Scope {
+  record: string;
+  kept: ReadonlySet<string>;
+  otherClusters: ReadonlySet<string>;
+}
+
 export function planNamespaces(
   assignments: readonly NamespaceAssignment[],
   namespaces: readonly ObservedNamespace[] | undefined,
-  kept: ReadonlySet<string> = new Set(),
+  opts: NamespacePlanOptions,
 ): Step[] {
+  const scope: Scope = {
+    record: namespaceValuesAnnotation(opts.cluster),
+    kept: opts.kept ?? new Set(),
+    otherClusters: opts.otherClusters ?? new Set(),
+  };
   const want = wanted(assignments);
   const single = new Set(assignments.filter(a => a.format === 'single').map(a => a.annotation));
   const seen = new Map((namespaces ?? []).map(n => [n.name, n]));
   const names = new Set([...want.keys()]);
-  for (const n of seen.values()) if (n.annotations[NAMESPACE_VALUES_ANNOTATION] !== undefined) names.add(n.name);
+  for (const n of seen.values()) {
+    const a = n.annotations;
+    if (a[scope.record] !== undefined || a[LEGACY_NAMESPACE_VALUES_ANNOTATION] !== undefined) names.add(n.name);
+  }
   const steps: Step[] = [];
   for (const name of [...names].sort()) {
     const keys = want.get(name) ?? new Map<string, Set<string>>();
@@ -116,19 +143,49 @@ export function planNamespaces(
       steps.push(blockedAnnotation(name, `namespace ${name} does not exist; cannot set ${list}`));
       continue;
     }
-    steps.push(...planNamespace(ns, keys, single, kept));
+    steps.push(...planNamespace(ns, keys, single, scope));
   }
   return steps;
+}
+
+/** Values of the shared record of older releases: the ones to take over as ours, and the ones left to others. */
+function takeOverLegacy(raw: string | undefined, otherClusters: ReadonlySet<string>): { ours: Values; left: Values } {
+  const ours: Values = {};
+  const left: Values = {};
+  for (const [key, values] of Object.entries(parseOwned(raw))) {
+    const theirs = values.filter(v => otherClusters.has(v));
+    const mine = values.filter(v => !otherClusters.has(v));
+    if (mine.length > 0) ours[key] = mine;
+    if (theirs.length > 0) left[key] = theirs;
+  }
+  return { ours, left };
+}
+
+/** Writes a record of set values (ours, or the legacy shared one) when it changes; an empty record is removed. */
+function recordValues(
+  patch: Record<string, string | null>,
+  diff: FieldDiff[],
+  r: { key: string; raw: string | undefined; next: Values; always: boolean },
+): void {
+  const next = Object.keys(r.next).length > 0 ? JSON.stringify(r.next) : null;
+  if (!r.always && r.raw === undefined) return;
+  if ((next ?? undefined) === r.raw) return;
+  patch[r.key] = next;
+  diff.push(fieldDiff(r.key, r.raw, next));
 }
 
 function planNamespace(
   ns: ObservedNamespace,
   want: Map<string, Set<string>>,
   single: ReadonlySet<string>,
-  kept: ReadonlySet<string>,
+  { record, kept, otherClusters }: Scope,
 ): Step[] {
-  const ownedRaw = ns.annotations[NAMESPACE_VALUES_ANNOTATION];
+  const ownedRaw = ns.annotations[record];
   const owned = parseOwned(ownedRaw);
+  const legacyRaw = ns.annotations[LEGACY_NAMESPACE_VALUES_ANNOTATION];
+  const legacy = takeOverLegacy(legacyRaw, otherClusters);
+  for (const [key, values] of Object.entries(legacy.ours))
+    owned[key] = sortedUnique([...(owned[key] ?? []), ...values]);
   const patch: Record<string, string | null> = {};
   const diff: FieldDiff[] = [];
   const said: string[] = [];
@@ -153,11 +210,13 @@ function planNamespace(
     diff.push(fieldDiff(key, edit.raw, patch[key]));
     said.push(describeEdit(key, added, removed));
   }
-  const ownedNext = Object.keys(nextOwned).length > 0 ? JSON.stringify(nextOwned) : null;
-  if ((ownedNext ?? undefined) !== ownedRaw) {
-    patch[NAMESPACE_VALUES_ANNOTATION] = ownedNext;
-    diff.push(fieldDiff(NAMESPACE_VALUES_ANNOTATION, ownedRaw, ownedNext));
-  }
+  recordValues(patch, diff, { key: record, raw: ownedRaw, next: nextOwned, always: true });
+  recordValues(patch, diff, {
+    key: LEGACY_NAMESPACE_VALUES_ANNOTATION,
+    raw: legacyRaw,
+    next: legacy.left,
+    always: false,
+  });
   if (Object.keys(patch).length === 0) return notes;
   const reason =
     said.length > 0
@@ -255,7 +314,7 @@ export interface NamespaceManifests {
 export function renderNamespaces(
   assignments: readonly NamespaceAssignment[],
   previous: readonly ObservedNamespace[],
-  opts: { prune: boolean },
+  opts: { cluster: string; prune: boolean },
 ): NamespaceManifests {
   const namespaces = new Map(previous.map(n => [n.name, { name: n.name, annotations: { ...n.annotations } }]));
   for (const a of assignments) {
@@ -263,13 +322,15 @@ export function renderNamespaces(
   }
   const kept = opts.prune
     ? new Set<string>()
-    : new Set(previous.flatMap(n => Object.values(parseOwned(n.annotations[NAMESPACE_VALUES_ANNOTATION])).flat()));
+    : new Set(
+        previous.flatMap(n => Object.values(parseOwned(n.annotations[namespaceValuesAnnotation(opts.cluster)])).flat()),
+      );
   const issues: Issue[] = [];
-  for (const step of planNamespaces(assignments, [...namespaces.values()], kept)) {
+  for (const step of planNamespaces(assignments, [...namespaces.values()], { cluster: opts.cluster, kept })) {
     for (const change of step.changes) {
       const annotations = namespaces.get(change.name)?.annotations;
       if (change.action === 'annotate' && annotations !== undefined) {
-        for (const [key, value] of Object.entries(change.patch?.metadata.annotations ?? {})) {
+        for (const [key, value] of Object.entries(change.patch.metadata.annotations)) {
           if (value === null) delete annotations[key];
           else annotations[key] = value;
         }

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { calicoAdapter } from '../kinds/calico.ts';
+import { whereaboutsAdapter } from '../kinds/whereabouts.ts';
+import type { K8sObject } from '../model/k8s-object.ts';
+import { namespaceValuesAnnotation } from '../model/ownership.ts';
 import type { Issue } from '../model/issue.ts';
 import { calculatePlan } from './plan.ts';
 import {
   CALICO_POOL,
   CALICO_RESERVATION,
+  CLUSTER,
   METALLB_POOL,
   NAD,
   NV_POOL,
@@ -19,6 +23,9 @@ import type { ChangeAction, Plan } from '../model/plan.ts';
 import { desiredOf, observedOf } from '../model/plan.ts';
 
 const P12 = prefix(12, '10.20.0.0/24');
+const PODS_A = { kind: 'calico', name: 'pods-a' } as const;
+const LB = { kind: 'metallb', name: 'lb', namespace: 'metallb-system' } as const;
+const BUSY = { kind: 'calico', name: 'busy' } as const;
 const P30 = prefix(30, '10.30.0.0/24');
 
 const calicoSpec = { cidr: '10.20.0.0/24', blockSize: 26 };
@@ -114,7 +121,7 @@ const cases: Case[] = [
     in: {
       desired: [calicoDesired({ cidr: '10.20.0.0/24', blockSize: 24 }, 'h2')],
       observed: [calicoObserved()],
-      allocations: pods('10.20.0.10', 12),
+      allocations: pods('10.20.0.10', 12, PODS_A),
     },
     out: [
       [
@@ -134,7 +141,7 @@ const cases: Case[] = [
     in: {
       desired: [calicoDesired({ cidr: '10.20.0.0/24', blockSize: 24 }, 'h2')],
       observed: [calicoObserved({ ...calicoSpec, disabled: true })],
-      allocations: pods('10.20.0.10', 2),
+      allocations: pods('10.20.0.10', 2, PODS_A),
     },
     out: [
       [
@@ -204,7 +211,7 @@ const cases: Case[] = [
     in: {
       desired: [lbDesired({ addresses: ['10.30.0.0/25'] }, 'h2')],
       observed: [lbObserved()],
-      allocations: pods('10.30.0.5', 3),
+      allocations: pods('10.30.0.5', 3, LB),
     },
     out: [['update', 'lb', 'changed']],
   },
@@ -215,7 +222,7 @@ const cases: Case[] = [
   },
   {
     name: 'pool no longer in NetBox, in use → drain + blocked',
-    in: { observed: [calicoObserved()], allocations: pods('10.20.0.1', 12) },
+    in: { observed: [calicoObserved()], allocations: pods('10.20.0.1', 12, PODS_A) },
     out: [
       ['drain', 'pods-a', 'no NetBox object selects it any more'],
       [
@@ -227,7 +234,7 @@ const cases: Case[] = [
   },
   {
     name: 'pool no longer in NetBox, in use, drained already → only blocked',
-    in: { observed: [calicoObserved({ ...calicoSpec, disabled: true })], allocations: pods('10.20.0.1', 1) },
+    in: { observed: [calicoObserved({ ...calicoSpec, disabled: true })], allocations: pods('10.20.0.1', 1, PODS_A) },
     out: [
       [
         'blocked',
@@ -237,12 +244,25 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'Whereabouts NAD in use via the plugin IPPool (containment), kind cannot drain → blocked',
+    name: 'Whereabouts NAD in use (its plugin IPPool holds allocations), kind cannot drain → blocked',
     in: {
       observed: [nad('10.40.0.0/24')],
-      allocations: pods('10.40.0.7', 2, { kind: 'whereabouts', name: '10.40.0.0-24', namespace: 'kube-system' }),
+      allocations: pods('10.40.0.7', 2, { kind: 'whereabouts', name: 'sriov-a', namespace: 'apps' }),
     },
     out: [['blocked', 'sriov-a', 'blocked: 2 live allocations in 10.40.0.0/24 — whereabouts pools cannot be drained']],
+  },
+  {
+    name: 'allocations attributed to another pool of the kind in the same addresses (another VRF) do not hold it → delete',
+    in: {
+      observed: [nad('10.40.0.0/24')],
+      allocations: pods('10.40.0.7', 4, { kind: 'whereabouts', name: 'sriov-blue', namespace: 'apps' }),
+    },
+    out: [['delete', 'sriov-a', 'no NetBox object selects it any more']],
+  },
+  {
+    name: 'allocations attributed to no pool hold none, whatever their addresses → delete',
+    in: { observed: [nad('10.40.0.0/24')], allocations: pods('10.40.0.7', 3, null) },
+    out: [['delete', 'sriov-a', 'no NetBox object selects it any more']],
   },
   {
     name: 'allocation attributed to a pool of another kind does not hold the pool → delete',
@@ -474,7 +494,7 @@ const cases: Case[] = [
           { from: 'prefix/12' },
         ),
       ],
-      allocations: pods('10.20.0.9', 1),
+      allocations: pods('10.20.0.9', 1, PODS_A),
     },
     out: [
       ['drain', 'pods-a', 'no NetBox object'],
@@ -534,7 +554,7 @@ describe('calculatePlan details', () => {
 
   it('drain sends the drained object without server bookkeeping', () => {
     const observed = calicoObserved(calicoSpec, { resourceVersion: '7', status: { x: 1 }, labels: { team: 'net' } });
-    const plan = calculatePlan(input({ observed: [observed], allocations: pods('10.20.0.1', 1) }));
+    const plan = calculatePlan(input({ observed: [observed], allocations: pods('10.20.0.1', 1, PODS_A) }));
     const drain = plan.changes.find(c => c.action === 'drain');
     expect(desiredOf(drain!)?.spec).toEqual({ ...calicoSpec, disabled: true });
     expect(desiredOf(drain!)?.metadata.resourceVersion).toBeUndefined();
@@ -544,7 +564,7 @@ describe('calculatePlan details', () => {
   });
 
   it('blocked changes say what they would have done and how many allocations hold them', () => {
-    const plan = calculatePlan(input({ observed: [calicoObserved()], allocations: pods('10.20.0.1', 5) }));
+    const plan = calculatePlan(input({ observed: [calicoObserved()], allocations: pods('10.20.0.1', 5, PODS_A) }));
     const blocked = plan.changes.find(c => c.action === 'blocked');
     expect(blocked).toMatchObject({ blockedAction: 'delete', allocations: 5, sources: [{ model: 'prefix', id: 12 }] });
     expect(plan.guards).toContainEqual(
@@ -565,13 +585,13 @@ describe('calculatePlan details', () => {
       obj('calico', CALICO_POOL, 'busy', { cidr: '10.90.0.0/24' }, { from: 'prefix/90' }),
     ];
     const a = calculatePlan(
-      input({ desired, observed, allocations: pods('10.90.0.1', 1), issues: [netboxError(5, '10.5.0.0/24')] }),
+      input({ desired, observed, allocations: pods('10.90.0.1', 1, BUSY), issues: [netboxError(5, '10.5.0.0/24')] }),
     );
     const b = calculatePlan(
       input({
         desired: [...desired].reverse(),
         observed: [...observed].reverse(),
-        allocations: pods('10.90.0.1', 1),
+        allocations: pods('10.90.0.1', 1, BUSY),
         issues: [netboxError(5, '10.5.0.0/24')],
       }),
     );
@@ -670,7 +690,7 @@ describe('calculatePlan details', () => {
     ],
   ])('a kept pool keeps its namespace assignment when %s', (_name, issue) => {
     const key = 'cni.projectcalico.org/ipv4pools';
-    const annotations = { [key]: '["pods-a"]', 'netbox-ippool-sync/namespace-values': `{"${key}":["pods-a"]}` };
+    const annotations = { [key]: '["pods-a"]', [namespaceValuesAnnotation(CLUSTER)]: `{"${key}":["pods-a"]}` };
     const plan = calculatePlan(
       input({
         observed: [calicoObserved()],
@@ -681,5 +701,68 @@ describe('calculatePlan details', () => {
     );
     expect(plan.changes.filter(c => c.kind === 'Namespace')).toEqual([]);
     expect(plan.changes.map(c => c.action).sort()).toEqual(['blocked', 'invalid']);
+  });
+});
+
+describe('live allocations are counted for the pool they belong to, as each kind ties them', () => {
+  // Two Whereabouts networks on different VLANs reuse 10.40.0.0/24, each with its own network_name (its VRF):
+  // the plugin keeps them in two IPPools, red-10.40.0.0-24 and blue-10.40.0.0-24.
+  const network = (name: string, vrf: string) =>
+    obj(
+      'whereabouts',
+      NAD,
+      name,
+      {
+        config: JSON.stringify({
+          cniVersion: '1.0.0',
+          name,
+          type: 'macvlan',
+          ipam: { type: 'whereabouts', range: '10.40.0.0/24', network_name: vrf },
+        }),
+      },
+      { namespace: 'apps', from: `prefix/${vrf === 'red' ? 41 : 42}` },
+    );
+  const ippool = (name: string, offsets: number[]): K8sObject => ({
+    apiVersion: 'whereabouts.cni.cncf.io/v1alpha1',
+    kind: 'IPPool',
+    metadata: { name, namespace: 'kube-system' },
+    spec: {
+      range: '10.40.0.0/24',
+      allocations: Object.fromEntries(offsets.map(o => [String(o), { id: `c${o}`, podref: `apps/pod-${o}` }])),
+    },
+  });
+  const red = network('net-red', 'red');
+  const blue = network('net-blue', 'blue');
+  const cluster = new Map([
+    ['k8s.cni.cncf.io/v1/NetworkAttachmentDefinition', [red, blue]],
+    [
+      'whereabouts.cni.cncf.io/v1alpha1/IPPool',
+      [ippool('red-10.40.0.0-24', [5, 6]), ippool('blue-10.40.0.0-24', [5, 6, 7, 8])],
+    ],
+  ]);
+
+  it('a Whereabouts network leaving NetBox is blocked by its own 2 allocations, not by the 6 in its addresses', () => {
+    const allocations = whereaboutsAdapter.allocations(cluster);
+    expect(allocations).toHaveLength(6);
+    const plan = calculatePlan(
+      input({ desired: [want('whereabouts', blue, [prefix(42, '10.40.0.0/24')])], observed: [red, blue], allocations }),
+    );
+    expectOutcome(plan, [
+      ['blocked', 'net-red', 'blocked: 2 live allocations in 10.40.0.0/24 — whereabouts pools cannot be drained'],
+    ]);
+    expect(plan.changes[0]?.allocations).toBe(2);
+  });
+
+  it('with no allocations of its own, it is deleted, though the other network holds the same addresses', () => {
+    const busyBlue = new Map(cluster);
+    busyBlue.set('whereabouts.cni.cncf.io/v1alpha1/IPPool', [ippool('blue-10.40.0.0-24', [5, 6, 7, 8])]);
+    const plan = calculatePlan(
+      input({
+        desired: [want('whereabouts', blue, [prefix(42, '10.40.0.0/24')])],
+        observed: [red, blue],
+        allocations: whereaboutsAdapter.allocations(busyBlue),
+      }),
+    );
+    expectOutcome(plan, [['delete', 'net-red', 'no NetBox object selects it any more']]);
   });
 });

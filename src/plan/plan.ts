@@ -28,7 +28,7 @@
  *   namespace assignments (k8s_namespaces)          │ annotate (see namespaces.ts); a kept pool (rows above) keeps
  *                                                   │   the values it had
  *
- * "Allocations of a pool" are those its source names or that lie in its covered ranges (allocations.ts); only the
+ * "Allocations of a pool" are those attributed to it, as the kind's own software ties them (allocations.ts); only the
  * kind's pool object (adapter.owns[0]) holds allocations and drains. Draining uses adapter.drain; a kind that
  * cannot drain is only reported blocked. Drained already → only the blocked note: nothing to apply.
  *
@@ -98,7 +98,16 @@ export function calculatePlan(input: PlanInput): Plan {
       return a !== undefined && isPoolObject(a, o) && heldReason(ctx, a.kind, o) !== undefined;
     });
     const keptNames = new Set(kept.map(o => o.metadata.name));
-    steps.push(...planNamespaces(input.namespaceAssignments ?? [], input.namespaces, keptNames));
+    const otherClusters = new Set(
+      input.observed.filter(o => ownershipOf(o, input.cluster) === 'other-cluster').map(o => o.metadata.name),
+    );
+    steps.push(
+      ...planNamespaces(input.namespaceAssignments ?? [], input.namespaces, {
+        cluster: input.cluster,
+        kept: keptNames,
+        otherClusters,
+      }),
+    );
   }
 
   const desiredPools = [...desired.values()].filter(d => d.primary).length;
@@ -125,7 +134,7 @@ export function calculatePlan(input: PlanInput): Plan {
   const changes = steps.flatMap(s => s.changes).sort((a, b) => compareChanges(a, b, companion));
   const summary = Object.fromEntries(CHANGE_ACTIONS.map(a => [a, 0])) as Plan['summary'];
   for (const c of changes) summary[c.action]++;
-  return { changes, summary, guards, desiredPools };
+  return { changes, summary, guards, desiredPools, source: input.source };
 }
 
 /** One bad object (an adapter throwing on odd content) yields a blocked note for it, never a failed plan. */

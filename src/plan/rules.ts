@@ -221,7 +221,7 @@ function replaceStep(
   const what = imm.map(i => `${i.path} ${short(i.from)} → ${short(i.to)}`).join('; ');
   if (d.primary) {
     const ranges = adapter.coveredRanges(o);
-    const held = allocationsOfPool(ctx.allocations, adapter.kind, o, ranges).length;
+    const held = allocationsOfPool(ctx.allocations, adapter.kind, o).length;
     if (held > 0) {
       const text = `${what} cannot change in place; blocked: ${countPhrase(held)} in ${describeRanges(ranges)}`;
       return drainOrBlock(adapter, o, {
@@ -335,7 +335,7 @@ export function planOrphan(ctx: StepContext, adapter: PoolKindAdapter, o: K8sObj
   const gone = `no NetBox object selects it any more${from}`;
   if (primary) {
     const ranges = adapter.coveredRanges(o);
-    const n = allocationsOfPool(ctx.allocations, adapter.kind, o, ranges).length;
+    const n = allocationsOfPool(ctx.allocations, adapter.kind, o).length;
     if (n > 0) {
       const text = `blocked: ${countPhrase(n)} in ${describeRanges(ranges)}`;
       const step = drainOrBlock(adapter, o, { intent: 'delete', sources, held: n, blockedText: text, drainWhy: gone });

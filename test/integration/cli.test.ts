@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
+import { freePort } from '../../dev/process.ts';
 import { prefixBody, rangeBody, startLab } from '../support/e2e.ts';
 import type { Lab } from '../support/e2e.ts';
 
@@ -47,9 +48,11 @@ describe('netbox-ippool-sync CLI', () => {
   let dir: string;
   let env: Record<string, string>;
   let configFile: string;
+  let closedPort: number;
 
   beforeAll(async () => {
     lab = await startLab();
+    closedPort = await freePort();
     dir = mkdtempSync(join(tmpdir(), 'nbsync-cli-'));
     configFile = join(dir, 'config.yaml');
     writeFileSync(
@@ -80,10 +83,15 @@ describe('netbox-ippool-sync CLI', () => {
     expect(good.code).toBe(0);
     expect(good.stdout).toContain('valid');
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, stringify({ cluster: 'Bad_Name', netbox: { url: 'x' }, policy: 'yolo' }));
+    const kinds = { calico: { bogus: 1, blockSizeV4: 99 } };
+    writeFileSync(bad, stringify({ cluster: 'Bad_Name', netbox: { url: 'x' }, policy: 'yolo', kinds }));
     const res = await cli(['config', 'check', '-c', bad], env);
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/policy/);
+    // Every problem at once: an unknown key hides no out-of-range value, and the rest failing hides neither.
+    expect(res.stdout).toContain('error: config kinds.calico.blockSizeV4: expected 20-32');
+    expect(res.stdout).toContain('error: config kinds.calico.bogus: unknown key');
+    expect(res.stdout).toMatch(/: 5 error\(s\)\n$/);
   });
 
   it('render --out writes one file per object, byte-identical on re-run', async () => {
@@ -133,5 +141,40 @@ describe('netbox-ippool-sync CLI', () => {
     expect(res.code).not.toBe(0);
     expect(res.stdout + res.stderr).toMatch(/NetBox/);
     expect(res.stdout + res.stderr).not.toContain('x'.repeat(40));
+  });
+
+  it('a missing kubeconfig is named with where it came from and what to do, never a bare ENOENT', async () => {
+    const missing = join(dir, 'no-such-kubeconfig.yaml');
+    const flag = await cli(['plan', '-c', configFile, '--kubeconfig', missing], env);
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toBe(
+      `netbox-ippool-sync: kubeconfig ${missing} (from --kubeconfig) does not exist: check the path, or leave out ` +
+        '--kubeconfig to use KUBECONFIG, ~/.kube/config or the in-cluster ServiceAccount\n',
+    );
+    const fromEnv = await cli(['apply', '-c', configFile], { ...env, KUBECONFIG: missing });
+    expect(fromEnv.code).toBe(1);
+    expect(fromEnv.stderr).toContain(`KUBECONFIG names ${missing}, which does not exist — fix KUBECONFIG`);
+    const none = await cli(['plan', '-c', configFile], { ...env, KUBECONFIG: '', HOME: dir });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no kubeconfig found; tried --kubeconfig (not given), KUBECONFIG (not set)');
+    for (const r of [flag, fromEnv, none]) expect(r.stderr).not.toMatch(/^netbox-ippool-sync: ENOENT/);
+  });
+
+  it.each([
+    ['a wrong token', (): Record<string, string> => ({ ...env, CLI_NETBOX_TOKEN: 'x'.repeat(40) }), /HTTP 403/],
+    [
+      'a closed port',
+      (): Record<string, string> => ({ ...env, NETBOX_URL: `http://127.0.0.1:${closedPort}` }),
+      /ECONNREFUSED/,
+    ],
+  ])('plan with NetBox unreadable (%s) says so in its headline, never "No changes"', async (_what, envFor, why) => {
+    const res = await cli(['plan', '-c', configFile, '--no-cluster'], envFor());
+    expect(res.code).toBe(1);
+    const head = res.stdout.split('\n\nNotes:')[0] ?? '';
+    expect(head).toMatch(
+      /^NetBox could not be read, so nothing was planned: the cluster is left as it is\.\n {2}.*\n$/,
+    );
+    expect(head).toMatch(why);
+    expect(res.stdout).not.toMatch(/No changes|matches NetBox/);
   });
 });

@@ -11,7 +11,7 @@ import { apiVersionOf } from '../../src/model/k8s-object.ts';
 import { CLUSTER_LABEL } from '../../src/model/ownership.ts';
 import { renderToDirectory } from '../../src/commands/render-gitops.ts';
 import type { GitOpsRender } from '../../src/commands/render-gitops.ts';
-import { NAMESPACE_VALUES_ANNOTATION } from '../../src/plan/namespaces.ts';
+import { namespaceValuesAnnotation } from '../../src/model/ownership.ts';
 import { APPLIED_ACTIONS } from '../../src/model/plan.ts';
 import { startLab } from '../support/e2e.ts';
 import type { Lab } from '../support/e2e.ts';
@@ -29,7 +29,6 @@ const ANNOTATION_KEYS = [
   'cni.projectcalico.org/ipv4pools',
   'cni.projectcalico.org/ipv6pools',
   'ipam.cilium.io/ip-pool',
-  NAMESPACE_VALUES_ANNOTATION,
 ];
 
 const TYPES: readonly ResourceType[] = [...OWNED_TYPES, NAMESPACE_TYPE];
@@ -92,7 +91,7 @@ async function wipe(lab: Lab, namespaces: readonly string[]): Promise<void> {
       await admin('DELETE', typePath(rt, o.metadata.namespace, o.metadata.name));
     }
   }
-  const none = Object.fromEntries(ANNOTATION_KEYS.map(k => [k, null]));
+  const none = Object.fromEntries([...ANNOTATION_KEYS, namespaceValuesAnnotation(lab.cluster)].map(k => [k, null]));
   for (const name of namespaces) {
     await admin(
       'PATCH',

@@ -11,6 +11,7 @@ import { ADAPTERS } from '../../src/kinds/registry.ts';
 import { RESOURCES } from '../../src/kinds/resources.ts';
 import type { K8sObject, ResourceType } from '../../src/model/k8s-object.ts';
 import { NetBoxClient } from '../../src/netbox/client/index.ts';
+import { fieldManagerFor } from '../../src/model/ownership.ts';
 import { applyPlan } from '../../src/k8s/apply.ts';
 import { runCycle } from '../../src/cycle.ts';
 import { APPLIED_ACTIONS, observedOf } from '../../src/model/plan.ts';
@@ -348,7 +349,7 @@ describe('apiserver failures', () => {
           },
         );
         kube.calls.length = 0;
-        const report = await applyPlan(kube, planned.plan, ADAPTERS);
+        const report = await applyPlan(kube, planned.plan, ADAPTERS, { fieldManager: fieldManagerFor(lab.cluster) });
         expect(report.results.map(r => r.outcome)).toEqual(['applied']);
         expect(kube.calls.map(x => x.verb)).toEqual(['patch', 'get', 'patch']);
 

@@ -152,7 +152,8 @@ export function observedMap(objects: readonly K8sObject[]): ObservedObjects {
 /** Allocations in a readable form for table expectations: `10.0.0.5 Pod ns/name pool=… node=… if=… via=…`. */
 export function describeAllocation(a: Allocation): string {
   const owner = `${a.owner.kind} ${a.owner.namespace === undefined ? '' : `${a.owner.namespace}/`}${a.owner.name}`;
-  const pool = a.pool === undefined ? '' : ` pool=${a.pool.kind}:${a.pool.namespace ?? ''}/${a.pool.name}`;
+  const by = a.pool?.by === 'containment' ? ' (containment)' : '';
+  const pool = a.pool === null ? ' pool=none' : ` pool=${a.pool.kind}:${a.pool.namespace ?? ''}/${a.pool.name}${by}`;
   const extras = `${a.node === undefined ? '' : ` node=${a.node}`}${a.interface === undefined ? '' : ` if=${a.interface}`}`;
   return `${describeRange(a.range)} ${owner}${pool}${extras}`;
 }

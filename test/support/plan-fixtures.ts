@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { parseRangeOrCidr } from '../../src/ip/index.ts';
 import type { IpRange } from '../../src/ip/index.ts';
 import type { PoolKindAdapter } from '../../src/kinds/adapter.ts';
-import type { Allocation } from '../../src/model/allocation.ts';
+import type { Allocation, AllocationPool, PoolRef } from '../../src/model/allocation.ts';
 import type { K8sObject, ObjectMeta, ResourceType } from '../../src/model/k8s-object.ts';
 import {
   CLUSTER_LABEL,
@@ -185,17 +185,23 @@ export function want(kind: PoolKind, object: K8sObject, sources: NetBoxObjectRef
 }
 
 /** `count` consecutive pod addresses from `first` (an IPv4 address). */
-export function pods(first: string, count: number, pool?: Allocation['pool']): Allocation[] {
+/** `count` pod addresses from `first` on, attributed to `pool` (by record unless it says otherwise), or to none. */
+export function pods(first: string, count: number, pool: PoolRef | AllocationPool | null): Allocation[] {
   const start = parseRangeOrCidr(`${first}/32`).start;
-  return Array.from({ length: count }, (_, i) => {
-    const a: Allocation = {
-      range: { family: 4, start: start + BigInt(i), end: start + BigInt(i) },
-      owner: { kind: 'Pod', name: `pod-${i}`, namespace: 'apps' },
-      via: 'test',
-    };
-    if (pool !== undefined) a.pool = pool;
-    return a;
-  });
+  const attributed: AllocationPool | null = pool === null ? null : { by: 'record', ...pool };
+  return Array.from({ length: count }, (_, i) => ({
+    range: { family: 4, start: start + BigInt(i), end: start + BigInt(i) },
+    owner: { kind: 'Pod', name: `pod-${i}`, namespace: 'apps' },
+    pool: attributed,
+    via: 'test',
+  }));
+}
+
+/** The pool reference of an observed pool object of `kind`. */
+export function refOf(kind: PoolKind, o: K8sObject): PoolRef {
+  return o.metadata.namespace === undefined
+    ? { kind, name: o.metadata.name }
+    : { kind, name: o.metadata.name, namespace: o.metadata.namespace };
 }
 
 /** A pool that exists in NetBox and the cluster alike; it keeps the empty-source guard quiet unless a test wants it. */

@@ -1,4 +1,5 @@
-import { cidrRange, rangeContainsAddress, tryParseAddress, tryParseCidr, tryParseRangeOrCidr } from '../../ip/index.ts';
+import { cidrRange, rangeContains, tryParseAddress, tryParseCidr, tryParseRangeOrCidr } from '../../ip/index.ts';
+import type { AllocationPool, PoolRef } from '../../model/allocation.ts';
 import type { Cidr, IpAddress, IpRange } from '../../ip/index.ts';
 import type { PoolKind } from '../../model/intent.ts';
 import type { K8sObject, ResourceType } from '../../model/k8s-object.ts';
@@ -67,24 +68,47 @@ export function displayName(obj: K8sObject): string {
   return obj.metadata.namespace === undefined ? obj.metadata.name : `${obj.metadata.namespace}/${obj.metadata.name}`;
 }
 
-export type PoolRef = NonNullable<Allocation['pool']>;
-
 export function poolRef(kind: PoolKind, obj: K8sObject): PoolRef {
   const ref: PoolRef = { kind, name: obj.metadata.name };
   if (obj.metadata.namespace !== undefined) ref.namespace = obj.metadata.namespace;
   return ref;
 }
 
-/** Finds the observed pool whose address space holds an address: how allocations without a pool name get one. */
-export class PoolIndex {
-  private readonly entries: { ranges: IpRange[]; ref: PoolRef }[];
+export function recorded(ref: PoolRef): AllocationPool {
+  return { ...ref, by: 'record' };
+}
 
-  constructor(kind: PoolKind, pools: readonly K8sObject[], covered: (spec: Record<string, unknown>) => IpRange[]) {
-    this.entries = pools.map(p => ({ ranges: covered(specOf(p)), ref: poolRef(kind, p) }));
+function comparePools(a: K8sObject, b: K8sObject): number {
+  const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name}`;
+  const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/**
+ * Observed pools of a kind by address space: for kinds whose own software finds a pool by address (containment).
+ * Where several pools hold a range, the ones the software itself still allocates from (`usable`, e.g. not marked
+ * conflicting) come first, then name order; so the answer never depends on list order.
+ */
+export class PoolIndex {
+  private readonly entries: { ranges: IpRange[]; ref: PoolRef; usable: boolean }[];
+
+  constructor(
+    kind: PoolKind,
+    pools: readonly K8sObject[],
+    covered: (spec: Record<string, unknown>) => IpRange[],
+    usable: (pool: K8sObject) => boolean = () => true,
+  ) {
+    this.entries = [...pools]
+      .sort(comparePools)
+      .map(p => ({ ranges: covered(specOf(p)), ref: poolRef(kind, p), usable: usable(p) }))
+      .sort((a, b) => Number(b.usable) - Number(a.usable));
   }
 
-  find(address: IpAddress): PoolRef | undefined {
-    return this.entries.find(e => e.ranges.some(r => rangeContainsAddress(r, address)))?.ref;
+  /** The pool holding the whole range (an address, or a block), attributed by containment. */
+  find(range: IpAddress | IpRange): AllocationPool | undefined {
+    const r: IpRange = 'value' in range ? { family: range.family, start: range.value, end: range.value } : range;
+    const hit = this.entries.find(e => e.ranges.some(x => rangeContains(x, r)));
+    return hit === undefined ? undefined : { ...hit.ref, by: 'containment' };
   }
 }
 
@@ -124,7 +148,8 @@ export function ownerOf(kind: 'Pod' | 'Service' | 'Node', obj: K8sObject): Alloc
 }
 
 export interface AllocationExtras {
-  pool?: PoolRef | undefined;
+  /** Required: every allocation says which pool it belongs to, or null for none (adapter.ts). */
+  pool: AllocationPool | null;
   node?: string | undefined;
   interface?: string | undefined;
 }
@@ -134,10 +159,9 @@ export function allocationOf(
   range: IpRange,
   owner: Allocation['owner'],
   via: string,
-  extras: AllocationExtras = {},
+  extras: AllocationExtras,
 ): Allocation {
-  const allocation: Allocation = { range, owner, via };
-  if (extras.pool !== undefined) allocation.pool = extras.pool;
+  const allocation: Allocation = { range, owner, pool: extras.pool, via };
   if (extras.node !== undefined) allocation.node = extras.node;
   if (extras.interface !== undefined) allocation.interface = extras.interface;
   return allocation;

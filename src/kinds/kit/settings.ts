@@ -49,3 +49,15 @@ function locate(intent: PoolIntent, path: readonly PropertyKey[]): { subject: Is
 /** Option values that must be addresses or CIDRs, checked with the same strict parser as NetBox data. */
 export const cidrText = z.string().refine(s => tryParseCidr(s).ok, { message: 'expected a CIDR such as 10.0.0.0/8' });
 export const addressText = z.string().refine(s => tryParseAddress(s).ok, { message: 'expected an IP address' });
+
+/**
+ * An integer setting with bounds the kind's own validation enforces. The bounds belong in the schema, not only in
+ * render: `config check` and every cycle then report an out-of-range default next to any other problem in its
+ * section, instead of only once the section is otherwise clean and a pool of that family renders.
+ */
+export const intBetween = (min: number, max: number) =>
+  z
+    .number({ error: `expected an integer ${min}-${max}` })
+    .int({ error: `expected an integer ${min}-${max}` })
+    .min(min, { error: `expected ${min}-${max}` })
+    .max(max, { error: `expected ${min}-${max}` });
