@@ -10,12 +10,18 @@ import type { Logger } from './log.ts';
 import { silentLogger } from './log.ts';
 import { buildIntents } from './mapping/intents.ts';
 import type { Allocation } from './model/allocation.ts';
-import type { PoolIntent } from './model/intent.ts';
+import type { PoolIntent, PoolKind } from './model/intent.ts';
 import type { Issue } from './model/issue.ts';
 import type { NetBoxReader, NetBoxSnapshot } from './model/netbox.ts';
 import { CLUSTER_LABEL, fieldManagerFor, isManaged } from './model/ownership.ts';
 import type { Plan, SourceHealth } from './model/plan.ts';
 import { readSnapshot } from './netbox/source.ts';
+import { applyWriteback, foreignRecords, readOwnedRecords } from './netbox/records.ts';
+import type { RecordsApi, WritebackReport } from './netbox/records.ts';
+import { desiredRecords } from './writeback/desired.ts';
+import { calculateWriteback } from './writeback/plan.ts';
+import { writebackSettings } from './writeback/settings.ts';
+import type { WritebackPlan } from './writeback/types.ts';
 import { calculatePlan } from './plan/plan.ts';
 
 /**
@@ -66,6 +72,8 @@ interface SourceResult {
   intents: PoolIntent[];
   issues: Issue[];
   source: SourceHealth;
+  /** What NetBox answered; absent when it could not be read. */
+  snapshot?: NetBoxSnapshot;
 }
 
 /** Steps 1 and 2. A failed read is a NetBox outage; a failed mapping is our bug, reported as such, never as an outage. */
@@ -87,7 +95,7 @@ async function readSource(deps: CycleDeps, log: Logger): Promise<SourceResult> {
       { prefixes: snapshot.prefixes.length, ipRanges: snapshot.ipRanges.length, pools: intents.length },
       'read NetBox',
     );
-    return { intents, issues, source: { healthy: true } };
+    return { intents, issues, source: { healthy: true }, snapshot };
   } catch (err) {
     // Mapping contains errors per object; reaching here means a bug outside any one object. Without intents the
     // plan must not read "NetBox is empty", so the source counts as untrusted: nothing is deleted this cycle.
@@ -161,4 +169,67 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<Cyc
     });
   }
   return result;
+}
+
+export interface WritebackCycleOptions {
+  /** Plan only: read both sides, write nothing. */
+  dryRun: boolean;
+  /** The clock, for stale marks and the grace period. */
+  now?: Date;
+}
+
+export interface WritebackCycleResult {
+  source: SourceHealth;
+  /** Mapping and config issues of this read (the pools whose allocations could not be placed). */
+  issues: Issue[];
+  kinds: KindAvailability[];
+  /** Kinds whose records may be marked stale or deleted this cycle. */
+  fullyRead: PoolKind[];
+  allocations: Allocation[];
+  plan?: WritebackPlan;
+  report?: WritebackReport;
+}
+
+/**
+ * One writeback cycle: the pipeline's other half.
+ *   1. source   — NetBox's selected space and what it records there (as for sync)
+ *   2. observe  — the cluster's live allocations, each tied to its pool by the kind's own rules
+ *   3. desired  — allocations → records (VRF and mask from the pool's NetBox object)
+ *   4. plan     — against the records we own; conflicts where NetBox holds the address for something else
+ *   5. apply    — bulk writes (unless a dry run)
+ * When NetBox cannot be read nothing is planned: an allocation cannot be placed without its pool's NetBox object.
+ */
+export async function runWriteback(
+  deps: CycleDeps & { netbox: RecordsApi },
+  opts: WritebackCycleOptions,
+): Promise<WritebackCycleResult> {
+  const log = deps.logger ?? silentLogger;
+  const { config, adapters } = deps;
+  const { intents, issues, source, snapshot } = await readSource(deps, log);
+  const observation = await deps.cluster.observe(adapters, log);
+  const installed = new Set(observation.kinds.filter(k => k.installed).map(k => k.kind));
+  const allocations = adapters.filter(a => installed.has(a.kind)).flatMap(a => a.allocations(observation.objects));
+  const base = { source, issues, kinds: observation.kinds, fullyRead: observation.fullyRead, allocations };
+  if (!source.healthy || snapshot === undefined) {
+    log.error({ reason: source.reason }, 'NetBox could not be read: writeback planned nothing');
+    return base;
+  }
+  const settings = writebackSettings(config, adapters);
+  const desired = desiredRecords(allocations, intents, settings);
+  const owned = await readOwnedRecords(deps.netbox, settings);
+  const plan = calculateWriteback({
+    desired: desired.records,
+    owned,
+    foreign: foreignRecords(snapshot, owned),
+    readKinds: new Set(observation.fullyRead),
+    settings,
+    now: opts.now ?? new Date(),
+  });
+  plan.conflicts.unshift(...desired.conflicts);
+  plan.summary.conflict = plan.conflicts.length;
+  log.info({ ...plan.summary, dryRun: opts.dryRun }, 'writeback planned');
+  if (opts.dryRun) return { ...base, plan };
+  const report = await applyWriteback(deps.netbox, plan, settings);
+  if (report.aborted !== undefined) log.error({ reason: report.aborted }, 'writeback stopped early');
+  return { ...base, plan, report };
 }

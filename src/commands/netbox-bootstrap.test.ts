@@ -45,13 +45,13 @@ describe('netbox bootstrap', () => {
     expect(first.out).toContain('\n+ created tag k8s-lab\n');
     expect(first.out).toContain('\n+ created role k8s-pod\n');
     expect(first.out).toContain('\n+ created custom field k8s_options\n');
-    expect(first.out).toMatch(/\ncreated 19\.\n$/);
+    expect(first.out).toMatch(/\ncreated 20\.\n$/);
     expect(first.conns[0]?.url).toBe('http://127.0.0.1:9');
 
     const second = await run(BASE, api);
     expect(second.code).toBe(0);
     expect(second.out).toContain('\n= role k8s-pod exists\n');
-    expect(second.out).toMatch(/\nNothing to change: all 19 objects exist\.\n$/);
+    expect(second.out).toMatch(/\nNothing to change: all 20 objects exist\.\n$/);
   });
 
   it('lists what a read-only token could not create and exits 1', async () => {
@@ -63,7 +63,7 @@ describe('netbox bootstrap', () => {
       '\n✗ the token cannot create custom field k8s_options (NetBox answered 403: read-only token or missing ' +
         'permission extras.add_customfield)\n',
     );
-    expect(r.out).toContain('\nCould not be done (19):\n  - the token cannot create role k8s-pod');
+    expect(r.out).toContain('\nCould not be done (20):\n  - the token cannot create role k8s-pod');
     expect(r.out).toContain('failed 19');
   });
 
@@ -73,13 +73,13 @@ describe('netbox bootstrap', () => {
     expect(api.writes).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('\n+ would create tag k8s-lab\n');
-    expect(r.out).toContain('would create 19 (dry run: nothing written).');
+    expect(r.out).toContain('would create 20 (dry run: nothing written).');
   });
 
   it('prints the report as JSON with --output json, without the token', async () => {
     const r = await run([...BASE, '--output', 'json']);
     const report = JSON.parse(r.out) as { cluster: string; ok: boolean; counts: { created: number } };
-    expect(report).toMatchObject({ cluster: 'lab', ok: true, counts: { created: 19 } });
+    expect(report).toMatchObject({ cluster: 'lab', ok: true, counts: { created: 20 } });
     expect(r.out).not.toContain(TOKEN);
   });
 

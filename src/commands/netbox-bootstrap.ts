@@ -112,7 +112,7 @@ async function resolveInputs(opts: NetboxBootstrapOptions, env: NodeJS.ProcessEn
     plan.managedTag = config.selection.managedTag;
     plan.gatewayTag = config.selection.gatewayTag;
     plan.roles = Object.keys(config.selection.roles);
-    plan.customFields = config.selection.customFields;
+    plan.customFields = { ...config.selection.customFields, ...config.writeback.customFields };
   }
   const conn: NetBoxConnection = { url, token: loadToken(tokenSource(opts, config, env), env) };
   if (config) {

@@ -90,7 +90,9 @@ export interface PipelineOptions extends CommonOptions {
 }
 
 /** Config + NetBox + (live cluster | observed files | nothing) for one cycle. */
-export async function pipelineDeps(opts: PipelineOptions): Promise<{ deps: CycleDeps; close: () => void }> {
+export async function pipelineDeps(
+  opts: PipelineOptions,
+): Promise<{ deps: CycleDeps & { netbox: NetBoxClient }; close: () => void }> {
   const logger = commandLogger(opts);
   const config = await loadConfigOrFail(opts.config);
   const netbox = netboxClient(config, logger);

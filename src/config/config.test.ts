@@ -46,7 +46,18 @@ describe('parseConfig defaults', () => {
     ['kinds', c.kinds, {}],
     ['policy', c.policy, 'sync'],
     ['deleteBudget', c.deleteBudget, { maxCount: 10, maxPercent: 25 }],
-    ['writeback', c.writeback, { status: 'reserved', perNodeBlocks: 'prefix' }],
+    [
+      'writeback',
+      c.writeback,
+      {
+        status: 'reserved',
+        blockStatus: 'reserved',
+        perNodeBlocks: 'prefix',
+        kinds: {},
+        gracePeriodMinutes: 60,
+        customFields: { cluster: 'k8s_cluster', owner: 'k8s_owner', pool: 'k8s_pool', staleSince: 'k8s_stale_since' },
+      },
+    ],
   ])('%s', (_path, actual, expected) => {
     expect(actual).toEqual(expected);
   });

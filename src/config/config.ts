@@ -87,6 +87,9 @@ const selectionSchema = z.strictObject({
   customFields: customFieldsSchema.prefault({}),
 });
 
+/** What writeback records per kind; a kind's default is its `writebackGrain`. */
+export const RECORD_GRAINS = ['addresses', 'blocks', 'all', 'none'] as const;
+
 const schema = z.strictObject({
   cluster: label('a cluster name'),
   netbox: netboxSchema,
@@ -107,9 +110,28 @@ const schema = z.strictObject({
           error: 'expected a NetBox IP address status: active, reserved, deprecated, dhcp or slaac',
         })
         .default('reserved'),
+      blockStatus: z
+        .enum(['active', 'reserved', 'deprecated'], { error: 'expected active, reserved or deprecated' })
+        .default('reserved'),
       perNodeBlocks: z
         .enum(['prefix', 'ip-range', 'none'], { error: 'expected prefix, ip-range or none' })
         .default('prefix'),
+      kinds: z
+        .partialRecord(poolKind, z.enum(RECORD_GRAINS, { error: `expected one of ${RECORD_GRAINS.join(', ')}` }))
+        .default({}),
+      serviceDnsName: z
+        .string()
+        .regex(/\{name\}/, { error: 'expected a template with {name} (and optionally {namespace})' })
+        .optional(),
+      gracePeriodMinutes: int(0, 525_600).default(60),
+      customFields: z
+        .strictObject({
+          cluster: cfName.default('k8s_cluster'),
+          owner: cfName.default('k8s_owner'),
+          pool: cfName.default('k8s_pool'),
+          staleSince: cfName.default('k8s_stale_since'),
+        })
+        .prefault({}),
     })
     .prefault({}),
 });

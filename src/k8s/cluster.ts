@@ -97,6 +97,7 @@ export class StaticCluster implements ClusterReader {
       namespaces,
       kinds: adapters.map(a => ({ kind: a.kind, installed: true })),
       unservedSources: [],
+      fullyRead: adapters.map(a => a.kind),
     });
   }
 

@@ -37,6 +37,11 @@ export interface Observation {
   kinds: KindAvailability[];
   /** Read-only sources that are not served (e.g. Calico's v3 IPAMBlock in classic mode); informational. */
   unservedSources: string[];
+  /**
+   * Installed kinds whose allocation sources were all read: every type they read is served, or another version of
+   * it is. Writeback marks and deletes records only for these.
+   */
+  fullyRead: PoolKind[];
 }
 
 /** Which resources are served, asking discovery once per group/version. */
@@ -91,5 +96,11 @@ export async function observe(
     name: ns.metadata.name,
     annotations: { ...(ns.metadata.annotations ?? {}) },
   }));
-  return { objects, owned, namespaces, kinds, unservedSources: [...unserved].sort() };
+  const fullyRead = adapters
+    .filter(a => installed.has(a.kind))
+    .filter(a =>
+      a.reads.every(rt => isServed(served, rt) || a.reads.some(o => o.kind === rt.kind && isServed(served, o))),
+    )
+    .map(a => a.kind);
+  return { objects, owned, namespaces, kinds, unservedSources: [...unserved].sort(), fullyRead };
 }

@@ -36,6 +36,8 @@ export interface PoolKindAdapter {
   readonly needsSubnet: boolean;
   /** NetBox role that maps to this kind when config does not say otherwise (`k8s-pod` → calico). */
   readonly defaultRole?: string;
+  /** What writeback records by default: single addresses (pods, services) or per-node blocks (pod networks). */
+  readonly writebackGrain: 'addresses' | 'blocks';
   /** Resource types written for this kind; the first is the pool object the plan diffs and drains. */
   readonly owns: readonly ResourceType[];
   /** Resource types only read (allocation sources, plugin-made pools). */

@@ -290,6 +290,7 @@ function normalisePool(spec: Spec): Spec {
 export const calicoAdapter: PoolKindAdapter = defineAdapter({
   kind: KIND,
   label: 'Calico',
+  writebackGrain: 'blocks',
   defaultRole: 'k8s-pod',
   settings: calicoSettings,
   layer: encapsulationLayer,

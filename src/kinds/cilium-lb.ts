@@ -97,6 +97,7 @@ function coveredBlocks(spec: Spec): IpRange[] {
 export const ciliumLbAdapter: PoolKindAdapter = defineAdapter({
   kind: KIND,
   label: 'Cilium LB IPAM',
+  writebackGrain: 'addresses',
   settings: ciliumLbSettings,
   drainNote: 'Cilium LB pools drain by disabled: true',
   owns: [

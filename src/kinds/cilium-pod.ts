@@ -109,6 +109,7 @@ const FAMILIES: readonly Family[] = [4, 6];
 export const ciliumPodAdapter: PoolKindAdapter = defineAdapter({
   kind: KIND,
   label: 'Cilium pod IP pool',
+  writebackGrain: 'blocks',
   settings: ciliumPodSettings,
   drainNote: 'CiliumPodIPPool has no disabled flag; pods matching it keep getting addresses',
   owns: [

@@ -96,6 +96,7 @@ function coveredAddresses(spec: Spec) {
 export const metallbAdapter: PoolKindAdapter = defineAdapter({
   kind: KIND,
   label: 'MetalLB',
+  writebackGrain: 'addresses',
   defaultNamespace: DEFAULT_NAMESPACE,
   defaultRole: 'k8s-loadbalancer',
   settings: metallbSettings,

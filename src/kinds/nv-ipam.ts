@@ -152,6 +152,7 @@ function coveredSubnet(spec: Spec): IpRange[] {
 export const nvIpamAdapter: PoolKindAdapter = defineAdapter({
   kind: KIND,
   label: 'NVIDIA IPAM',
+  writebackGrain: 'blocks',
   defaultNamespace: DEFAULT_NAMESPACE,
   needsSubnet: true,
   defaultRole: 'k8s-rdma',

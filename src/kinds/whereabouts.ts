@@ -338,6 +338,7 @@ function allocations(observed: ObservedObjects): Allocation[] {
 export const whereaboutsAdapter: PoolKindAdapter = defineAdapter({
   kind: KIND,
   label: 'Whereabouts',
+  writebackGrain: 'addresses',
   defaultNamespace: DEFAULT_NAMESPACE,
   needsSubnet: true,
   defaultRole: 'k8s-secondary',

@@ -56,6 +56,7 @@ function fake(f: FakeSpec): PoolKindAdapter {
     kind: f.kind,
     label: `fake ${f.kind}`,
     needsSubnet: false,
+    writebackGrain: 'addresses',
     owns: f.owns,
     reads: [],
     defaults: z.record(z.string(), z.unknown()),

@@ -64,6 +64,7 @@ export interface KindDefinition<T extends z.ZodObject> {
   defaultNamespace?: string;
   needsSubnet?: boolean;
   defaultRole?: string;
+  writebackGrain: 'addresses' | 'blocks';
   /** Defaults schema from config; k8s_options are validated against it too (see settings.ts). */
   settings: T;
   /**
@@ -166,6 +167,7 @@ export function defineAdapter<T extends z.ZodObject>(def: KindDefinition<T>): Po
     label: def.label,
     ...(def.defaultNamespace === undefined ? {} : { defaultNamespace: def.defaultNamespace }),
     needsSubnet: def.needsSubnet ?? false,
+    writebackGrain: def.writebackGrain,
     ...(def.defaultRole === undefined ? {} : { defaultRole: def.defaultRole }),
     owns: def.owns.map(o => o.type),
     reads: def.reads,

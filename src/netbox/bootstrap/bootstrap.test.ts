@@ -15,6 +15,7 @@ const ALL_FIELDS = [
   'k8s_cluster',
   'k8s_owner',
   'k8s_pool',
+  'k8s_stale_since',
 ];
 const KINDS = ['whereabouts', 'nv-ipam', 'calico', 'metallb', 'cilium-lb', 'cilium-pod'];
 
@@ -64,6 +65,7 @@ describe('wantedObjects', () => {
     ['k8s_cluster', 'text', ['ipam.ipaddress', 'ipam.prefix', 'ipam.iprange']],
     ['k8s_owner', 'text', ['ipam.ipaddress', 'ipam.prefix', 'ipam.iprange']],
     ['k8s_pool', 'text', ['ipam.ipaddress', 'ipam.prefix', 'ipam.iprange']],
+    ['k8s_stale_since', 'text', ['ipam.ipaddress', 'ipam.prefix', 'ipam.iprange']],
   ])('%s is a %s field on %j', (name, type, objectTypes) => {
     const f = want.customFields.find(c => c.name === name);
     expect(f?.type).toBe(type);

@@ -15,10 +15,11 @@ export interface BootstrapCustomFieldNames {
   gateway: string;
   namespaces: string;
   options: string;
-  /** Writeback: the cluster, owner and pool of a live allocation. */
+  /** Writeback: the cluster, owner and pool of a live allocation, and when its allocation went away. */
   cluster: string;
   owner: string;
   pool: string;
+  staleSince: string;
 }
 
 /** Input of the bootstrap: names from the config (or CLI flags); anything left out takes §4's default. */
@@ -56,6 +57,7 @@ export const BOOTSTRAP_DEFAULTS = {
     cluster: 'k8s_cluster',
     owner: 'k8s_owner',
     pool: 'k8s_pool',
+    staleSince: 'k8s_stale_since',
   },
   groupName: 'Kubernetes',
   managedTagColor: '2196f3',
@@ -237,6 +239,13 @@ export function wantedObjects(plan: BootstrapPlan): BootstrapWant {
         writeback,
       ),
       field(n.pool, 'text', 'Pool', 'Pool the allocation came from (written by netbox-ippool-sync)', writeback),
+      field(
+        n.staleSince,
+        'text',
+        'Stale since',
+        'When the allocation went away (ISO time); the record is deleted after the grace period (written by netbox-ippool-sync)',
+        writeback,
+      ),
     ],
   };
 }
