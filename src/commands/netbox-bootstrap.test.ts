@@ -64,7 +64,7 @@ describe('netbox bootstrap', () => {
         'permission extras.add_customfield)\n',
     );
     expect(r.out).toContain('\nCould not be done (20):\n  - the token cannot create role k8s-pod');
-    expect(r.out).toContain('failed 19');
+    expect(r.out).toContain('failed 20');
   });
 
   it('writes nothing with --dry-run', async () => {
