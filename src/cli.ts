@@ -4,6 +4,7 @@ import { CommandError } from './commands/wiring.ts';
 import { registerConfigCheck } from './commands/config-check.ts';
 import { registerNetboxBootstrap } from './commands/netbox-bootstrap.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
+import { registerRun } from './commands/run.ts';
 import { VERSION } from './version.ts';
 
 /** Builds the command tree; exported so tests can run commands without spawning a process. */
@@ -15,6 +16,7 @@ export function buildCli(setExit: (code: number) => void = code => (process.exit
     )
     .version(VERSION, '-V, --version', 'print the version and exit')
     .showHelpAfterError();
+  registerRun(program, setExit);
   registerPipelineCommands(program, setExit);
   registerConfigCheck(program, setExit);
   registerNetboxBootstrap(program, { setExit });
