@@ -77,12 +77,10 @@ const netboxSchema = z.strictObject(
     batchSize: int(1, 1000).default(100).meta({ description: 'Objects per bulk write request, 1-1000.' }),
     concurrency: int(1, 64).default(4).meta({ description: 'Requests in flight at once, 1-64.' }),
     /** Values per repeated filter parameter (`parent=a&parent=b…`) when reading what NetBox holds in the pools. */
-    filterBatchSize: int(1, 200)
-      .default(50)
-      .meta({
-        description:
-          'Values per repeated filter parameter (`parent=a&parent=b…`) when reading what NetBox holds inside the selected pools, 1-200. 50 IPv6 prefixes keep a URL under ~4 kB.',
-      }),
+    filterBatchSize: int(1, 200).default(50).meta({
+      description:
+        'Values per repeated filter parameter (`parent=a&parent=b…`) when reading what NetBox holds inside the selected pools, 1-200. 50 IPv6 prefixes keep a URL under ~4 kB.',
+    }),
   },
   expect('expected a mapping of NetBox connection settings'),
 );

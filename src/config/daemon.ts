@@ -20,11 +20,9 @@ export function durationMs(text: string): number | undefined {
 }
 
 const duration = (what: string) =>
-  z
-    .string({ error: `expected ${what} as a duration such as 30s, 5m or 1h` })
-    .refine(s => (durationMs(s) ?? 0) >= 100, {
-      error: `expected ${what} as a duration of at least 100ms (30s, 5m, 1h)`,
-    });
+  z.string({ error: `expected ${what} as a duration such as 30s, 5m or 1h` }).refine(s => (durationMs(s) ?? 0) >= 100, {
+    error: `expected ${what} as a duration of at least 100ms (30s, 5m, 1h)`,
+  });
 
 const cron = z.string().refine(s => nodeCron.validate(s), {
   error: 'expected a cron expression of 5 fields (or 6 with seconds first), e.g. "*/5 * * * *"',

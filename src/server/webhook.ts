@@ -1,8 +1,8 @@
 import { isRecord } from '../model/values.ts';
 
 /**
- * What a NetBox event-rule webhook concerns. NetBox's default body: `{event, timestamp, model, username,
- * request_id, data, snapshots: {prechange, postchange}}`. Prefixes and IP ranges concern the clusters whose tag
+ * What a NetBox event-rule webhook concerns. NetBox's default body: `{event, timestamp, object_type, data,
+ * snapshots: {prechange, postchange}, request}` (4.7: `object_type` is `ipam.prefix`; before, `model: prefix`). Prefixes and IP ranges concern the clusters whose tag
  * they carry before or after the change; IP addresses (exclusions, gateways) carry no cluster tag, so they
  * concern every cluster. Over-triggering costs one idle cycle; a missed trigger waits for the schedule.
  */
@@ -13,7 +13,8 @@ export type WebhookTarget = { kind: 'clusters'; clusters: string[] } | { kind: '
 
 export function webhookTargets(body: unknown, clusterTags: ReadonlyMap<string, string>): WebhookTarget {
   if (!isRecord(body)) return { kind: 'ignored', reason: 'body is not a JSON object' };
-  const model = body['model'];
+  const objectType = body['object_type'];
+  const model = typeof objectType === 'string' ? objectType.replace(/^ipam\./, '') : body['model'];
   if (typeof model !== 'string' || !(WEBHOOK_MODELS as readonly string[]).includes(model)) {
     return { kind: 'ignored', reason: `model ${String(model)} is not one of ${WEBHOOK_MODELS.join(', ')}` };
   }
