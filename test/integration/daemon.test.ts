@@ -116,11 +116,16 @@ describe('run, embedded (no Redis): schedule, signed webhooks, watches, SIGTERM'
 
   it('a hand-deleted pool comes back after the watch fires', async () => {
     const name = `first-${lab.cluster}`;
-    const syncs = daemon.lines.filter(finished('sync')).length;
+    const from = daemon.lines.length;
+    const after = (match: (l: LogLine) => boolean) => (l: LogLine) => daemon.lines.indexOf(l) >= from && match(l);
     await admin('DELETE', typePath(RESOURCES.calicoIpPool, undefined, name));
-    await daemon.waitForLine(l => l.msg === 'watch queued sync', 20_000, 'the watch trigger');
+    await daemon.waitForLine(
+      after(l => l.msg === 'watch queued sync'),
+      20_000,
+      'the watch trigger',
+    );
+    await daemon.waitForLine(after(finished('sync')), 20_000, 'the sync the watch queued');
     await waitFor(`pool ${name} restored`, poolExists(name), { timeoutMs: 20_000 });
-    expect(daemon.lines.filter(finished('sync')).length).toBeGreaterThan(syncs);
   });
 
   it('SIGTERM mid-job lets the job finish and exits 0', async () => {
@@ -185,17 +190,27 @@ describe('run with Redis: two replicas on one queue', () => {
 
   it('never runs one cluster’s sync twice at once (job start/end timestamps over many ticks)', async () => {
     const runs = (): LogLine[] => replicas.flatMap(r => r.lines.filter(finished('sync')));
-    await waitFor('20 syncs across both replicas', () => Promise.resolve(runs().length >= 20), { timeoutMs: 90_000 });
+    // Both replicas must take syncs (the proof is about two workers, not one worker and a spectator): the first
+    // one starts earlier and may take every tick until the second is up.
+    const each = (): number[] => replicas.map(r => r.lines.filter(finished('sync')).length);
+    await waitFor(
+      '20 syncs, at least 3 on each replica',
+      () => Promise.resolve(runs().length >= 20 && each().every(n => n >= 3)),
+      { timeoutMs: 90_000 },
+    );
     const codes = await Promise.all(replicas.map(r => r.stop()));
-    expect(codes).toEqual([0, 0]);
-    const intervals = runs()
-      .map(l => ({ start: Number(l['startedAt']), end: Number(l['endedAt']) }))
+    const intervals = replicas
+      .flatMap((r, replica) =>
+        r.lines.filter(finished('sync')).map(l => ({
+          replica,
+          start: Number(l['startedAt']),
+          end: Number(l['endedAt']),
+        })),
+      )
       .sort((a, b) => a.start - b.start);
     const overlaps = intervals.filter((iv, i) => i > 0 && iv.start < (intervals[i - 1]?.end ?? 0));
-    expect(overlaps).toEqual([]);
+    expect({ overlaps, codes }, JSON.stringify(intervals)).toEqual({ overlaps: [], codes: [0, 0] });
     expect(runs().every(l => l.cluster === lab.cluster)).toBe(true);
-    // Both replicas took syncs: the proof is about two workers, not one worker and a spectator.
-    expect(replicas.map(r => r.lines.filter(finished('sync')).length > 0)).toEqual([true, true]);
     expect(await adminGet(RESOURCES.calicoIpPool, `ha-${lab.cluster}`)).not.toBeNull();
   });
 });
