@@ -5,6 +5,7 @@ import { registerConfigCheck } from './commands/config-check.ts';
 import { registerNetboxBootstrap } from './commands/netbox-bootstrap.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerWritebackCommand } from './commands/writeback.ts';
+import { registerRun } from './commands/run.ts';
 import { VERSION } from './version.ts';
 
 /** Builds the command tree; exported so tests can run commands without spawning a process. */
@@ -16,6 +17,7 @@ export function buildCli(setExit: (code: number) => void = code => (process.exit
     )
     .version(VERSION, '-V, --version', 'print the version and exit')
     .showHelpAfterError();
+  registerRun(program, setExit);
   registerPipelineCommands(program, setExit);
   registerWritebackCommand(program, setExit);
   registerConfigCheck(program, setExit);

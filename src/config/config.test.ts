@@ -280,3 +280,63 @@ describe('validateKindDefaults', () => {
     ]);
   });
 });
+
+describe('run: schedule, server, redis and their environment overrides', () => {
+  it('defaults to the embedded mode with a five-minute sync and a 5s debounce', () => {
+    const c = config(parseConfig(minimal, {}));
+    expect(c.redis).toEqual({ prefix: 'nbsync' });
+    expect(c.schedule).toEqual({
+      sync: { every: '5m' },
+      writeback: { every: '5m' },
+      drift: { every: '15m' },
+      debounce: '5s',
+      shutdownTimeout: '60s',
+    });
+    expect(c.server).toMatchObject({ address: '0.0.0.0', port: 8080, webhookSecretEnv: 'NETBOX_WEBHOOK_SECRET' });
+    expect(c.logLevel).toBe('info');
+  });
+
+  it('takes cluster name, Redis, log level and the bind address from the environment over the file', () => {
+    const c = config(
+      parseConfig(
+        { ...minimal, server: { port: 9000 }, redis: { url: 'redis://file:6379' } },
+        {
+          CLUSTER_NAME: 'prod-a',
+          REDIS_URL: 'redis://127.0.0.1:6380',
+          LOG_LEVEL: 'debug',
+          NBSYNC_BIND_ADDRESS: '127.0.0.1',
+          NBSYNC_PORT: '9100',
+        },
+      ),
+    );
+    expect([c.cluster, c.redis.url, c.logLevel, c.server.address, c.server.port]).toEqual([
+      'prod-a',
+      'redis://127.0.0.1:6380',
+      'debug',
+      '127.0.0.1',
+      9100,
+    ]);
+    expect(c.selection.clusterTag).toBe('k8s-prod-a');
+  });
+
+  it.each([
+    [{ NBSYNC_PORT: 'eighty' }, {}, 'server.port: expected a port number 0-65535'],
+    [{ REDIS_URL: 'localhost:6379' }, {}, 'redis.url: expected a redis:// or rediss:// URL'],
+    [{ LOG_LEVEL: 'loud' }, {}, 'logLevel: expected fatal, error, warn, info, debug, trace or silent'],
+    [{}, { schedule: { sync: { every: '5 minutes' } } }, 'schedule.sync.every: expected the interval as a duration'],
+    [{}, { schedule: { sync: { cron: '* * *' } } }, 'schedule.sync.cron: expected a cron expression'],
+    [{}, { schedule: { sync: { cron: '61 * * * *' } } }, 'schedule.sync.cron: expected a cron expression'],
+    [{}, { schedule: { sync: 'hourly' } }, 'schedule.sync: expected {every: <duration>}'],
+    [{}, { schedule: { debounce: '10' } }, 'schedule.debounce: expected the debounce as a duration'],
+  ])('reports %j / %j precisely', (env, extra, message) => {
+    expect(messages(parseConfig({ ...minimal, ...extra }, env)).join('\n')).toContain(message);
+  });
+
+  it('accepts cron schedules with a time zone and a job switched off', () => {
+    const c = config(
+      parseConfig({ ...minimal, schedule: { sync: { cron: '*/2 * * * *', timezone: 'UTC' }, drift: false } }, {}),
+    );
+    expect(c.schedule.sync).toEqual({ cron: '*/2 * * * *', timezone: 'UTC' });
+    expect(c.schedule.drift).toBe(false);
+  });
+});

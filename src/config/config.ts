@@ -7,6 +7,7 @@ import type { PoolKind } from '../model/intent.ts';
 import type { Issue } from '../model/issue.ts';
 import type { TokenSource } from '../model/netbox.ts';
 import type { PoolKindAdapter } from '../kinds/adapter.ts';
+import { redisSchema, scheduleSchema, serverSchema } from './daemon.ts';
 
 /**
  * The daemon's configuration: one YAML file, validated in full before anything runs. Problems come back as
@@ -47,83 +48,141 @@ const IP_ROLES = ['loopback', 'secondary', 'anycast', 'vip', 'vrrp', 'hsrp', 'gl
 
 const netboxSchema = z.strictObject(
   {
-    url: z.url({ protocol: /^https?$/, ...expect('expected an http(s) URL, e.g. https://netbox.example.com') }),
-    tokenEnv: z.string().regex(ENV_NAME, { error: 'expected an environment variable name' }).default('NETBOX_TOKEN'),
-    tokenFile: z.string().min(1).default('/var/run/secrets/netbox/token'),
-    caFile: z.string().min(1).optional(),
-    insecureSkipVerify: z.boolean({ error: 'expected true or false' }).default(false),
-    timeoutMs: int(100, 600_000).default(30_000),
-    pageSize: int(1, 1000).default(1000),
-    batchSize: int(1, 1000).default(100),
-    concurrency: int(1, 64).default(4),
+    url: z
+      .url({ protocol: /^https?$/, ...expect('expected an http(s) URL, e.g. https://netbox.example.com') })
+      .meta({ description: 'Base URL, `http(s)://host[:port]`, without `/api`.' }),
+    tokenEnv: z
+      .string()
+      .regex(ENV_NAME, { error: 'expected an environment variable name' })
+      .default('NETBOX_TOKEN')
+      .meta({ description: 'Name of the environment variable holding the API token.' }),
+    tokenFile: z
+      .string()
+      .min(1)
+      .default('/var/run/secrets/netbox/token')
+      .meta({ description: 'File read for the token when the variable is unset (a mounted Secret).' }),
+    caFile: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "PEM bundle of the CA that signed NetBox's certificate." }),
+    insecureSkipVerify: z
+      .boolean({ error: 'expected true or false' })
+      .default(false)
+      .meta({ description: 'Skip TLS verification (labs only).' }),
+    timeoutMs: int(100, 600_000).default(30_000).meta({ description: 'Per-request timeout in ms, 100-600000.' }),
+    pageSize: int(1, 1000)
+      .default(1000)
+      .meta({ description: '`limit` per list page, 1-1000 (NetBox caps at its `MAX_PAGE_SIZE`).' }),
+    batchSize: int(1, 1000).default(100).meta({ description: 'Objects per bulk write request, 1-1000.' }),
+    concurrency: int(1, 64).default(4).meta({ description: 'Requests in flight at once, 1-64.' }),
     /** Values per repeated filter parameter (`parent=a&parent=b…`) when reading what NetBox holds in the pools. */
-    filterBatchSize: int(1, 200).default(50),
+    filterBatchSize: int(1, 200).default(50).meta({
+      description:
+        'Values per repeated filter parameter (`parent=a&parent=b…`) when reading what NetBox holds inside the selected pools, 1-200. 50 IPv6 prefixes keep a URL under ~4 kB.',
+    }),
   },
   expect('expected a mapping of NetBox connection settings'),
 );
 
 const customFieldsSchema = z.strictObject({
-  poolKind: cfName.default('k8s_pool_kind'),
-  poolName: cfName.default('k8s_pool_name'),
-  namespace: cfName.default('k8s_namespace'),
-  blockSize: cfName.default('k8s_block_size'),
-  nodeSelector: cfName.default('k8s_node_selector'),
-  gateway: cfName.default('k8s_gateway'),
-  namespaces: cfName.default('k8s_namespaces'),
-  options: cfName.default('k8s_options'),
+  poolKind: cfName.default('k8s_pool_kind').meta({ description: 'Custom field read for `poolKind`.' }),
+  poolName: cfName.default('k8s_pool_name').meta({ description: 'Custom field read for `poolName`.' }),
+  namespace: cfName.default('k8s_namespace').meta({ description: 'Custom field read for `namespace`.' }),
+  blockSize: cfName.default('k8s_block_size').meta({ description: 'Custom field read for `blockSize`.' }),
+  nodeSelector: cfName.default('k8s_node_selector').meta({ description: 'Custom field read for `nodeSelector`.' }),
+  gateway: cfName.default('k8s_gateway').meta({ description: 'Custom field read for `gateway`.' }),
+  namespaces: cfName.default('k8s_namespaces').meta({ description: 'Custom field read for `namespaces`.' }),
+  options: cfName.default('k8s_options').meta({ description: 'Custom field read for `options`.' }),
 });
 
 const selectionSchema = z.strictObject({
-  clusterTag: slug.optional(),
-  managedTag: slug.default('k8s-ippool-sync'),
-  gatewayTag: slug.default('gateway'),
+  clusterTag: slug
+    .optional()
+    .meta({ description: "Tag slug that marks prefixes and IP ranges as this cluster's (default `k8s-<cluster>`)." }),
+  managedTag: slug.default('k8s-ippool-sync').meta({ description: 'Tag slug on objects the daemon writes.' }),
+  gatewayTag: slug.default('gateway').meta({ description: "Tag slug marking an IP address as its subnet's gateway." }),
   gatewayRoles: z
     .array(z.enum(IP_ROLES, { error: `expected an IP role: one of ${IP_ROLES.join(', ')}` }))
-    .default([...DEFAULT_GATEWAY_ROLES]),
+    .default([...DEFAULT_GATEWAY_ROLES])
+    .meta({ description: 'IP roles that make an address the gateway when no address carries `gatewayTag`.' }),
   roles: z
     .record(slug, poolKind)
     .refine(r => Object.keys(r).length > 0, { error: 'expected at least one role → pool kind mapping' })
-    .default(() => defaultRoleKinds()),
-  customFields: customFieldsSchema.prefault({}),
+    .default(() => defaultRoleKinds())
+    .meta({ description: 'Role slug → pool kind. Setting it replaces the whole table.' }),
+  customFields: customFieldsSchema
+    .prefault({})
+    .meta({ description: 'Names of the custom fields read on prefixes and IP ranges (see below).' }),
 });
 
 /** What writeback records per kind; a kind's default is its `writebackGrain`. */
 export const RECORD_GRAINS = ['addresses', 'blocks', 'all', 'none'] as const;
 
 const schema = z.strictObject({
-  cluster: label('a cluster name'),
-  netbox: netboxSchema,
-  selection: selectionSchema.prefault({}),
+  cluster: label('a cluster name').meta({
+    description: 'Cluster name, a DNS-1123 label. Names the cluster tag and the `k8s_cluster` written back.',
+  }),
+  netbox: netboxSchema.meta({ description: 'NetBox connection.' }),
+  selection: selectionSchema
+    .prefault({})
+    .meta({ description: 'Which NetBox objects belong to this cluster and where pool parameters live.' }),
   kinds: z
     .partialRecord(poolKind, z.record(z.string(), z.unknown(), { error: 'expected a mapping of kind defaults' }))
-    .default({}),
+    .default({})
+    .meta({ description: 'Defaults per pool kind, each validated by its kind (see below).' }),
   policy: z
     .enum(['sync', 'upsert-only', 'create-only'], { error: 'expected sync, upsert-only or create-only' })
-    .default('sync'),
+    .default('sync')
+    .meta({
+      description:
+        '`sync` (create, update, delete), `upsert-only` (never delete), `create-only` (never update or delete).',
+    }),
   deleteBudget: z
-    .strictObject({ maxCount: int(0, 1_000_000).default(10), maxPercent: int(0, 100).default(25) })
-    .prefault({}),
+    .strictObject({
+      maxCount: int(0, 1_000_000)
+        .default(10)
+        .meta({ description: "Most pool deletions in one cycle; more stops the cycle's deletions." }),
+      maxPercent: int(0, 100)
+        .default(25)
+        .meta({ description: 'Most pool deletions in one cycle as a percentage (0-100) of the managed pools.' }),
+    })
+    .prefault({})
+    .meta({ description: 'Limits on pool deletions per cycle: a plan over either budget deletes nothing.' }),
   writeback: z
     .strictObject({
       status: z
         .enum(['active', 'reserved', 'deprecated', 'dhcp', 'slaac'], {
           error: 'expected a NetBox IP address status: active, reserved, deprecated, dhcp or slaac',
         })
-        .default('reserved'),
+        .default('reserved')
+        .meta({ description: 'NetBox status of IP addresses written for live allocations.' }),
       blockStatus: z
         .enum(['active', 'reserved', 'deprecated'], { error: 'expected active, reserved or deprecated' })
-        .default('reserved'),
+        .default('reserved')
+        .meta({ description: 'NetBox status of prefixes and IP ranges written for per-node blocks.' }),
       perNodeBlocks: z
         .enum(['prefix', 'ip-range', 'none'], { error: 'expected prefix, ip-range or none' })
-        .default('prefix'),
+        .default('prefix')
+        .meta({
+          description:
+            'How per-node blocks are recorded: `prefix`, `ip-range` (a block that is no CIDR is always an IP range) or `none`.',
+        }),
       kinds: z
         .partialRecord(poolKind, z.enum(RECORD_GRAINS, { error: `expected one of ${RECORD_GRAINS.join(', ')}` }))
-        .default({}),
+        .default({})
+        .meta({
+          description:
+            'What is recorded per kind: `addresses`, `blocks`, `all` or `none`. Default: addresses for Whereabouts, MetalLB and Cilium LB; blocks for Calico, NV-IPAM and Cilium pod pools (docs/writeback.md says what each costs NetBox).',
+        }),
       serviceDnsName: z
         .string()
         .regex(/\{name\}/, { error: 'expected a template with {name} (and optionally {namespace})' })
-        .optional(),
-      gracePeriodMinutes: int(0, 525_600).default(60),
+        .optional()
+        .meta({ description: 'DNS name template for Service records, e.g. `{name}.{namespace}.lb.example.com`.' }),
+      gracePeriodMinutes: int(0, 525_600)
+        .default(60)
+        .meta({ description: 'How long a record whose allocation is gone stays, marked stale, before it is deleted.' }),
       customFields: z
         .strictObject({
           cluster: cfName.default('k8s_cluster'),
@@ -131,10 +190,24 @@ const schema = z.strictObject({
           pool: cfName.default('k8s_pool'),
           staleSince: cfName.default('k8s_stale_since'),
         })
-        .prefault({}),
+        .prefault({})
+        .meta({ description: 'Names of the custom fields writeback fills (`netbox bootstrap` creates them).' }),
     })
-    .prefault({}),
+    .prefault({})
+    .meta({ description: 'How live allocations are recorded in NetBox.' }),
+  logLevel: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'expected fatal, error, warn, info, debug, trace or silent',
+    })
+    .default('info')
+    .meta({ description: 'Log level of `run` (one-shot commands log at `warn` unless `--log-level`).' }),
+  schedule: scheduleSchema,
+  server: serverSchema,
+  redis: redisSchema,
 });
+
+/** The whole config file's schema: validation, defaults, the JSON Schema and the docs table come from it. */
+export const configSchema = schema;
 
 type ParsedConfig = z.output<typeof schema>;
 export type NetBoxConfig = ParsedConfig['netbox'];
@@ -149,16 +222,28 @@ export type Config = Omit<ParsedConfig, 'selection' | 'kinds'> & {
 export type ConfigResult = { ok: true; config: Config } | { ok: false; issues: Issue[] };
 
 /**
- * Environment variables that override the NetBox connection settings (containers get them from Secrets and
- * ConfigMaps). The token itself is never in the file: it is read from `netbox.tokenEnv`, else `netbox.tokenFile`.
+ * Environment variables that override keys of the file (containers get them from Secrets and ConfigMaps). The
+ * NetBox token itself is never in the file: it is read from `netbox.tokenEnv` (default `NETBOX_TOKEN`), else
+ * `netbox.tokenFile` (`NETBOX_TOKEN_FILE`). `KUBECONFIG` is read by the Kubernetes client, as kubectl does.
  */
-export const NETBOX_ENV = {
-  NETBOX_URL: 'url',
-  NETBOX_TOKEN_FILE: 'tokenFile',
-  NETBOX_CA_FILE: 'caFile',
-  NETBOX_INSECURE_SKIP_VERIFY: 'insecureSkipVerify',
-  NETBOX_TIMEOUT_MS: 'timeoutMs',
-} as const;
+export const ENV_OVERRIDES: readonly EnvOverride[] = [
+  { env: 'CLUSTER_NAME', path: ['cluster'], type: 'string' },
+  { env: 'NETBOX_URL', path: ['netbox', 'url'], type: 'string' },
+  { env: 'NETBOX_TOKEN_FILE', path: ['netbox', 'tokenFile'], type: 'string' },
+  { env: 'NETBOX_CA_FILE', path: ['netbox', 'caFile'], type: 'string' },
+  { env: 'NETBOX_INSECURE_SKIP_VERIFY', path: ['netbox', 'insecureSkipVerify'], type: 'boolean' },
+  { env: 'NETBOX_TIMEOUT_MS', path: ['netbox', 'timeoutMs'], type: 'number' },
+  { env: 'LOG_LEVEL', path: ['logLevel'], type: 'string' },
+  { env: 'REDIS_URL', path: ['redis', 'url'], type: 'string' },
+  { env: 'NBSYNC_BIND_ADDRESS', path: ['server', 'address'], type: 'string' },
+  { env: 'NBSYNC_PORT', path: ['server', 'port'], type: 'number' },
+];
+
+export interface EnvOverride {
+  env: string;
+  path: readonly [string] | readonly [string, string];
+  type: 'string' | 'number' | 'boolean';
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -312,15 +397,20 @@ function fail(issues: Issue[]): ConfigResult {
 }
 
 function withEnvOverrides(raw: Record<string, unknown>, env: Env): Record<string, unknown> {
-  const netbox: Record<string, unknown> = isRecord(raw['netbox']) ? { ...raw['netbox'] } : {};
-  let touched = false;
-  for (const [name, key] of Object.entries(NETBOX_ENV)) {
+  const out: Record<string, unknown> = { ...raw };
+  for (const { env: name, path, type } of ENV_OVERRIDES) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    touched = true;
-    netbox[key] = key === 'insecureSkipVerify' ? envBoolean(value) : key === 'timeoutMs' ? envNumber(value) : value;
+    const parsed = type === 'boolean' ? envBoolean(value) : type === 'number' ? envNumber(value) : value;
+    const [top, key] = path;
+    if (key === undefined) {
+      out[top] = parsed;
+      continue;
+    }
+    const section = out[top];
+    out[top] = { ...(isRecord(section) ? section : {}), [key]: parsed };
   }
-  return touched || raw['netbox'] !== undefined ? { ...raw, netbox } : { ...raw };
+  return out;
 }
 
 /** Unparseable values are passed on as text so the schema reports them against the key they override. */

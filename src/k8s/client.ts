@@ -19,7 +19,7 @@ import { apiVersionOf } from '../model/k8s-object.ts';
  * plain HTTPS so that pagination, server-side apply, dry-run and request counting are explicit and testable.
  */
 
-export type KubeVerb = 'get' | 'list' | 'apply' | 'patch' | 'delete' | 'discover';
+export type KubeVerb = 'get' | 'list' | 'apply' | 'patch' | 'delete' | 'discover' | 'watch';
 
 export interface KubeClientOptions {
   /** Path of a kubeconfig; without it: KUBECONFIG, ~/.kube/config, or in-cluster, as kubectl does. */
@@ -55,6 +55,19 @@ export interface DeleteOptions {
 export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
+}
+
+/** One event of a watch stream; `ERROR` carries a Status (410 Gone: the resourceVersion is too old, re-list). */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: K8sObject & { code?: number; reason?: string; message?: string };
+}
+
+export interface WatchOptions {
+  resourceVersion: string;
+  signal: AbortSignal;
+  /** The apiserver ends the stream after this long (a healthy watch is restarted from the last version seen). */
+  timeoutSeconds?: number;
 }
 
 interface KubeStatus {
@@ -180,6 +193,18 @@ function resourceName(rt: ResourceType): string {
   return rt.group === '' ? rt.plural : `${rt.plural}.${rt.group}`;
 }
 
+function watchError(status: number, text: string, ctx: KubeErrorContext): Error {
+  let parsed: KubeStatus;
+  try {
+    parsed = JSON.parse(text) as KubeStatus;
+  } catch {
+    // Not a Status (a proxy's error page): its first bytes are the message.
+    parsed = { message: text.slice(0, 300) };
+  }
+  if (status >= 500) return new KubeUnavailableError(`HTTP ${status}: ${parsed.message ?? ''}`, ctx);
+  return new KubeApiError(status, parsed.reason ?? 'Unknown', parsed.message ?? '', ctx);
+}
+
 export class KubeClient {
   readonly server: string;
   readonly #kc: KubeConfig;
@@ -256,6 +281,77 @@ export class KubeClient {
       token = page.metadata?.continue || undefined;
     } while (token);
     return items;
+  }
+
+  /** The collection's current resourceVersion (one item read): where a watch starts from. */
+  async listVersion(rt: ResourceType): Promise<string> {
+    const ctx = { verb: 'list', resource: resourceName(rt) };
+    const page = await this.#send<{ metadata?: { resourceVersion?: string } }>(
+      'list',
+      'GET',
+      `${resourcePath(rt)}?limit=1`,
+      ctx,
+    );
+    return page.metadata?.resourceVersion ?? '';
+  }
+
+  /**
+   * Streams the type's changes after `resourceVersion` (all namespaces) to `onEvent`, until the apiserver ends the
+   * stream (resolves with the last resourceVersion seen), `signal` aborts it (resolves), or it fails (rejects; a
+   * KubeApiError 410 means the version is too old and the caller re-lists).
+   */
+  async watch(rt: ResourceType, opts: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<string> {
+    this.#counts.set('watch', (this.#counts.get('watch') ?? 0) + 1);
+    const ctx = { verb: 'watch', resource: resourceName(rt) };
+    const q = new URLSearchParams({
+      watch: '1',
+      allowWatchBookmarks: 'true',
+      resourceVersion: opts.resourceVersion,
+      timeoutSeconds: String(opts.timeoutSeconds ?? 300),
+    });
+    const url = new URL(`${resourcePath(rt)}?${q.toString()}`, this.server);
+    const options: RequestOptions = { method: 'GET', signal: opts.signal, headers: { Accept: 'application/json' } };
+    await this.#kc.applyToHTTPSOptions(options);
+    const plain = url.protocol === 'http:';
+    return new Promise<string>((resolve, reject) => {
+      let last = opts.resourceVersion;
+      const send = plain ? httpRequest : request;
+      const req = send(url, options, res => {
+        if (res.statusCode !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => reject(watchError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), ctx)));
+          return;
+        }
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let nl = buffer.indexOf('\n');
+          while (nl >= 0) {
+            const line = buffer.slice(0, nl).trim();
+            buffer = buffer.slice(nl + 1);
+            nl = buffer.indexOf('\n');
+            if (!line) continue;
+            const event = JSON.parse(line) as WatchEvent;
+            if (event.type === 'ERROR') {
+              req.destroy();
+              const status = event.object;
+              reject(new KubeApiError(status.code ?? 500, status.reason ?? 'Unknown', status.message ?? '', ctx));
+              return;
+            }
+            last = event.object.metadata.resourceVersion ?? last;
+            onEvent(event);
+          }
+        });
+        res.on('end', () => resolve(last));
+        res.on('error', err => (opts.signal.aborted ? resolve(last) : reject(err)));
+      });
+      req.on('error', err =>
+        opts.signal.aborted ? resolve(last) : reject(new KubeUnavailableError(err.message, ctx, err)),
+      );
+      req.end();
+    });
   }
 
   /** Server-side apply as `opts.fieldManager`: only the fields in `obj` become ours. */

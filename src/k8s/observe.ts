@@ -45,7 +45,7 @@ export interface Observation {
 }
 
 /** Which resources are served, asking discovery once per group/version. */
-async function servedResources(kube: KubeClient, types: readonly ResourceType[]): Promise<Set<string>> {
+export async function servedResources(kube: KubeClient, types: readonly ResourceType[]): Promise<Set<string>> {
   const served = new Set<string>();
   const groupVersions = [...new Set(types.map(apiVersionOf))].sort();
   for (const gv of groupVersions) {
@@ -56,7 +56,8 @@ async function servedResources(kube: KubeClient, types: readonly ResourceType[])
   return served;
 }
 
-const isServed = (served: Set<string>, rt: ResourceType): boolean => served.has(`${apiVersionOf(rt)}/${rt.plural}`);
+export const isServed = (served: Set<string>, rt: ResourceType): boolean =>
+  served.has(`${apiVersionOf(rt)}/${rt.plural}`);
 
 export async function observe(
   kube: KubeClient,

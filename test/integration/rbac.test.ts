@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kubeRequest } from '../../dev/control-plane/index.ts';
 import { KubeApiError } from '../../src/k8s/errors.ts';
+import { watchableTypes } from '../../src/k8s/watch.ts';
+import { ADAPTERS } from '../../src/kinds/registry.ts';
 import type { ApplyReport } from '../../src/k8s/apply.ts';
 import { prefixBody, startLab } from '../support/e2e.ts';
 import type { Lab } from '../support/e2e.ts';
@@ -171,14 +173,30 @@ describe('deploy/rbac: a full sync as the ServiceAccount', () => {
     expect(left ?? {}).toEqual({});
   });
 
-  it('the manifests grant exactly the (group, resource, verb) set the cycles used', () => {
+  it('the daemon can watch every type it lists but namespaces (its triggers), as the ServiceAccount', async () => {
+    const { pools, sources } = await watchableTypes(kube, ADAPTERS);
+    const types = [...pools, ...sources];
+    expect(types.length).toBeGreaterThan(10);
+    const signal = new AbortController().signal;
+    // The apiserver ends each stream after a second; a 403 would reject.
+    await Promise.all(
+      types.map(async rt =>
+        kube.watch(rt, { resourceVersion: await kube.listVersion(rt), signal, timeoutSeconds: 1 }, () => undefined),
+      ),
+    );
+    const watched = new Set(kube.calls.filter(c => c.verb === 'watch').map(c => `${c.group}|${c.resource}`));
+    expect(watched.size).toBe(types.length);
+  });
+
+  it('the manifests grant exactly the (group, resource, verb) set the cycles and watches used', () => {
     const used = new Set([...kube.calls.map(c => `${c.group}|${c.resource}|${c.verb}`), ...createdTuples(reports)]);
     const grants = granted(manifests());
     const unused = [...grants].filter(g => !used.has(g)).sort();
     const ungranted = [...used].filter(u => !grants.has(u)).sort();
     expect({ unused, ungranted }).toEqual({ unused: [], ungranted: [] });
-    // The MetalLB grant is a Role in metallb-system: every MetalLB request but the cluster-wide list went there.
-    const metallb = kube.calls.filter(c => c.group === 'metallb.io' && c.verb !== 'list');
+    // The MetalLB grant is a Role in metallb-system: every MetalLB request but the cluster-wide list and watch
+    // went there.
+    const metallb = kube.calls.filter(c => c.group === 'metallb.io' && c.verb !== 'list' && c.verb !== 'watch');
     expect(metallb.length).toBeGreaterThan(0);
     expect(new Set(metallb.map(c => c.namespace))).toEqual(new Set([METALLB_NAMESPACE]));
   });

@@ -131,7 +131,7 @@ export function adminKubeconfig(server: string): string {
 export interface RecordedCall {
   group: string;
   resource: string;
-  verb: 'get' | 'list' | 'patch' | 'delete';
+  verb: 'get' | 'list' | 'watch' | 'patch' | 'delete';
   namespace?: string;
   name?: string;
   dryRun: boolean;
@@ -157,6 +157,11 @@ export class RecordingKubeClient extends KubeClient {
   override async list(rt: ResourceType, opts: ListOptions = {}): Promise<K8sObject[]> {
     this.#record(rt, 'list', { namespace: opts.namespace });
     return super.list(rt, opts);
+  }
+
+  override async watch(...args: Parameters<KubeClient['watch']>): Promise<string> {
+    this.#record(args[0], 'watch');
+    return super.watch(...args);
   }
 
   override async apply(rt: ResourceType, obj: K8sObject, opts: ApplyOptions = {}): Promise<K8sObject> {
