@@ -47,6 +47,7 @@ describe('parseConfig defaults', () => {
     ['policy', c.policy, 'sync'],
     ['deleteBudget', c.deleteBudget, { maxCount: 10, maxPercent: 25 }],
     ['writeback', c.writeback, { status: 'reserved', perNodeBlocks: 'prefix' }],
+    ['drift', c.drift, { utilisationThreshold: 80 }],
   ])('%s', (_path, actual, expected) => {
     expect(actual).toEqual(expected);
   });
@@ -117,6 +118,7 @@ describe('parseConfig errors name the path', () => {
       { ...minimal, writeback: { status: 'used' } },
       'writeback.status: expected a NetBox IP address status: active, reserved, deprecated, dhcp or slaac',
     ],
+    ['drift threshold', { ...minimal, drift: { utilisationThreshold: 0 } }, 'drift.utilisationThreshold: expected 1-100'],
   ])('%s', (_name, raw, expected) => {
     expect(messages(parseConfig(raw, {}))).toContain(expected);
   });

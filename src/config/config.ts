@@ -112,6 +112,12 @@ const schema = z.strictObject({
         .default('prefix'),
     })
     .prefault({}),
+  drift: z
+    .strictObject({
+      /** Percent of a pool's addresses in use at which the drift report flags it (the seed guide's "alert at 80%"). */
+      utilisationThreshold: int(1, 100).default(80),
+    })
+    .prefault({}),
 });
 
 type ParsedConfig = z.output<typeof schema>;
