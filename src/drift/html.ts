@@ -83,7 +83,7 @@ function entryRow(e: DriftEntry): string {
   const details = detailLines(e).map(escapeHtml).join('<br>');
   return (
     `<tr data-category="${e.category}" data-id="${escapeHtml(e.id)}">` +
-    `<td data-label="Category" data-sort="${e.category}"><span class="badge">${CATEGORY_ICON[e.category]} ${e.category}</span></td>` +
+    `<td data-label="Category" data-sort="${String(DRIFT_CATEGORIES.indexOf(e.category)).padStart(2, '0')} ${e.category}"><span class="badge">${CATEGORY_ICON[e.category]} ${e.category}</span></td>` +
     `<td data-label="What">${escapeHtml(e.summary)}</td>` +
     `<td data-label="Kubernetes object">${escapeHtml(k8sText(e.k8s))}</td>` +
     `<td data-label="NetBox">${links(e.netbox)}</td>` +

@@ -23,7 +23,7 @@ function entryRow(e: DriftEntry): string {
 function utilisationSection(report: DriftReport): string[] {
   if (report.utilisation.length === 0) return [];
   const rows = report.utilisation.flatMap(p => {
-    const flag = p.overThreshold ? `⚠️ at or above ${report.threshold}%` : 'ok';
+    const flag = p.overThreshold ? `⚠ at or above ${report.threshold}%` : 'ok';
     const netbox = p.netbox.map(l => linkText(l.display, l.url)).join('<br>');
     const pool = `| ${cell(k8sText(p.k8s))} | ${cell(netbox)} | ${p.used} / ${p.size} | \`${textBar(p.percent)}\` ${p.percent}% | ${flag} |`;
     const nodes = p.nodeBlocks.map(

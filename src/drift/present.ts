@@ -3,20 +3,25 @@ import { DRIFT_CATEGORIES } from '../model/drift.ts';
 
 /** What the Markdown and HTML renderers share: icons, labels, phrasing. Icons carry meaning without colour. */
 
+/**
+ * Symbols from the Dingbats, Geometric Shapes and Math Operators blocks, which ordinary text fonts (DejaVu, Liberation)
+ * carry: colour emoji are missing on many servers and headless browsers and would show as empty boxes. Every symbol
+ * stands beside its category's word, never alone.
+ */
 export const CATEGORY_ICON: Readonly<Record<DriftCategory, string>> = {
-  missing: '➕',
-  unexpected: '➖',
-  changed: '✏️',
-  blocked: '⛔',
-  invalid: '❌',
-  unmanaged: '❓',
-  conflict: '⚠️',
-  unexcludable: '🚫',
-  stale: '⏳',
-  utilisation: '📈',
+  missing: '✚',
+  unexpected: '⊖',
+  changed: '✎',
+  blocked: '⊘',
+  invalid: '✖',
+  unmanaged: '?',
+  conflict: '⚠',
+  unexcludable: '⊗',
+  stale: '◷',
+  utilisation: '▮',
 };
 
-export const STATUS_ICON = { clean: '✅', drift: '⚠️', unknown: '❔' } as const;
+export const STATUS_ICON = { clean: '✔', drift: '⚠', unknown: '?' } as const;
 
 export function k8sText(r: K8sRef | undefined): string {
   if (r === undefined) return '—';
