@@ -118,7 +118,11 @@ describe('parseConfig errors name the path', () => {
       { ...minimal, writeback: { status: 'used' } },
       'writeback.status: expected a NetBox IP address status: active, reserved, deprecated, dhcp or slaac',
     ],
-    ['drift threshold', { ...minimal, drift: { utilisationThreshold: 0 } }, 'drift.utilisationThreshold: expected 1-100'],
+    [
+      'drift threshold',
+      { ...minimal, drift: { utilisationThreshold: 0 } },
+      'drift.utilisationThreshold: expected 1-100',
+    ],
   ])('%s', (_name, raw, expected) => {
     expect(messages(parseConfig(raw, {}))).toContain(expected);
   });

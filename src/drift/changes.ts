@@ -1,5 +1,8 @@
-import type { DriftCategory, DriftEntry, FieldDrift, K8sRef } from '../model/drift.ts';
+import type { DriftCategory, DriftEntry, FieldDrift, K8sRef, NetBoxLink } from '../model/drift.ts';
+import type { Issue } from '../model/issue.ts';
+import type { PoolKindAdapter } from '../kinds/adapter.ts';
 import { describeSubject } from '../model/issue.ts';
+import { apiVersionOf } from '../model/k8s-object.ts';
 import { observedOf } from '../model/plan.ts';
 import type { Change, ChangeAction, FieldDiff, NoteChange } from '../model/plan.ts';
 import { describeK8s, linkOf, linkOfSubject } from './links.ts';
@@ -45,8 +48,15 @@ export function fieldsOf(diff: readonly FieldDiff[]): FieldDrift[] {
   });
 }
 
-function k8sOf(c: Change): K8sRef | undefined {
-  if (c.kind === undefined) return undefined;
+function k8sOf(c: Change, adapters: readonly PoolKindAdapter[]): K8sRef | undefined {
+  if (c.kind === undefined) {
+    // An invalid note about a pool names the pool, not its object type: the kind's pool object is the one held.
+    const type = c.poolKind === undefined ? undefined : adapters.find(a => a.kind === c.poolKind)?.owns[0];
+    if (type === undefined) return undefined;
+    const ref: K8sRef = { apiVersion: apiVersionOf(type), kind: type.kind, name: c.name };
+    if (c.namespace !== undefined) ref.namespace = c.namespace;
+    return ref;
+  }
   const ref: K8sRef = { kind: c.kind, name: c.name };
   if (c.apiVersion !== undefined) ref.apiVersion = c.apiVersion;
   if (c.namespace !== undefined) ref.namespace = c.namespace;
@@ -82,27 +92,39 @@ function summaryOf(c: Change, category: DriftCategory, k8s: K8sRef | undefined):
   }
 }
 
-export function entryOfChange(c: Change, netboxUrl: string): DriftEntry {
-  const category = CATEGORY[c.action];
-  const { issue, blockedAction } = noteOf(c);
-  const k8s = k8sOf(c);
+function linksOf(c: Change, issue: Issue | undefined, netboxUrl: string): NetBoxLink[] {
   const netbox = c.sources.map(s => linkOf(s, netboxUrl));
   const subjectLink = issue === undefined ? undefined : linkOfSubject(issue.subject, netboxUrl);
   if (subjectLink !== undefined && !netbox.some(l => l.model === subjectLink.model && l.id === subjectLink.id)) {
     netbox.push(subjectLink);
   }
+  return netbox;
+}
+
+/** Stable while the drift lasts; an object can be invalid for several reasons at once, each its own entry. */
+function idOf(c: Change, category: DriftCategory, k8s: K8sRef | undefined, note: ReturnType<typeof noteOf>): string {
   const subject =
     k8s !== undefined
       ? `${k8s.apiVersion ?? ''}/${k8s.kind}/${k8s.namespace ?? ''}/${k8s.name}`
-      : issue !== undefined
-        ? describeSubject(issue.subject)
+      : note.issue !== undefined
+        ? describeSubject(note.issue.subject)
         : c.name;
+  if (c.action === 'blocked') return `${category}:${note.blockedAction ?? ''}:${subject}`;
+  if (c.action === 'invalid') return `${category}:${subject}:${note.issue?.reason ?? c.reason}`;
+  return `${category}:${subject}`;
+}
+
+export function entryOfChange(c: Change, netboxUrl: string, adapters: readonly PoolKindAdapter[]): DriftEntry {
+  const category = CATEGORY[c.action];
+  const note = noteOf(c);
+  const { issue, blockedAction } = note;
+  const k8s = k8sOf(c, adapters);
   const entry: DriftEntry = {
-    id: `${category}:${c.action === 'blocked' ? `${blockedAction ?? ''}:` : ''}${subject}`,
+    id: idOf(c, category, k8s, note),
     category,
     summary: summaryOf(c, category, k8s),
     reason: issue?.reason ?? c.reason,
-    netbox,
+    netbox: linksOf(c, issue, netboxUrl),
   };
   const hint = issue?.hint ?? HINT[c.action];
   if (hint !== undefined) entry.hint = hint;

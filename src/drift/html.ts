@@ -1,6 +1,6 @@
 import type { DriftEntry, DriftReport, NetBoxLink, PoolUtilisation } from '../model/drift.ts';
 import { DRIFT_CATEGORIES, DRIFT_CATEGORY_TITLES } from '../model/drift.ts';
-import { CATEGORY_ICON, STATUS_ICON, detailLines, fieldText, k8sText } from './present.ts';
+import { CATEGORY_ICON, STATUS_ICON, linkLabel, detailLines, fieldText, k8sText } from './present.ts';
 
 /**
  * The report as one self-contained web page: no external assets (a Content-Security-Policy forbids loading any),
@@ -66,9 +66,7 @@ const SCRIPT = `
 
 function links(ls: readonly NetBoxLink[]): string {
   if (ls.length === 0) return '<span class="muted">—</span>';
-  return ls
-    .map(l => `<a href="${escapeHtml(l.url)}">${escapeHtml(`${l.model} ${l.display}`)}</a>`)
-    .join('<br>');
+  return ls.map(l => `<a href="${escapeHtml(l.url)}">${escapeHtml(linkLabel(l))}</a>`).join('<br>');
 }
 
 function th(label: string, sortable = true): string {

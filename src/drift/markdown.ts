@@ -1,6 +1,15 @@
 import type { DriftEntry, DriftReport } from '../model/drift.ts';
 import { DRIFT_CATEGORIES, DRIFT_CATEGORY_TITLES } from '../model/drift.ts';
-import { CATEGORY_ICON, STATUS_ICON, categoriesWithEntries, detailLines, fieldText, k8sText, textBar } from './present.ts';
+import {
+  CATEGORY_ICON,
+  STATUS_ICON,
+  linkLabel,
+  categoriesWithEntries,
+  detailLines,
+  fieldText,
+  k8sText,
+  textBar,
+} from './present.ts';
 
 /** The report as GitHub-flavoured Markdown: headline, summary counts, utilisation, one table per category, notes. */
 
@@ -14,7 +23,7 @@ function linkText(display: string, url: string): string {
 }
 
 function entryRow(e: DriftEntry): string {
-  const netbox = e.netbox.map(l => linkText(`${l.model} ${l.display}`, l.url)).join('<br>') || '—';
+  const netbox = e.netbox.map(l => linkText(linkLabel(l), l.url)).join('<br>') || '—';
   const fields = (e.fields ?? []).map(f => `\`${fieldText(f).replace(/`/g, "'")}\``);
   const details = [...detailLines(e), ...fields].join('\n');
   return `| ${cell(e.summary)} | ${cell(k8sText(e.k8s))} | ${cell(netbox)} | ${cell(details)} |`;
@@ -27,7 +36,8 @@ function utilisationSection(report: DriftReport): string[] {
     const netbox = p.netbox.map(l => linkText(l.display, l.url)).join('<br>');
     const pool = `| ${cell(k8sText(p.k8s))} | ${cell(netbox)} | ${p.used} / ${p.size} | \`${textBar(p.percent)}\` ${p.percent}% | ${flag} |`;
     const nodes = p.nodeBlocks.map(
-      n => `| ↳ node ${cell(n.node)} block ${cell(n.block)} | | ${n.used} / ${n.size} | \`${textBar(n.percent)}\` ${n.percent}% | |`,
+      n =>
+        `| ↳ node ${cell(n.node)} block ${cell(n.block)} | | ${n.used} / ${n.size} | \`${textBar(n.percent)}\` ${n.percent}% | |`,
     );
     return [pool, ...nodes];
   });
@@ -42,11 +52,19 @@ function utilisationSection(report: DriftReport): string[] {
 }
 
 export function renderDriftMarkdown(report: DriftReport): string {
-  const lines = [`# Drift report: cluster ${report.cluster}`, '', `${STATUS_ICON[report.status]} **${report.headline}**`, ''];
-  const meta = [`NetBox: ${report.source.healthy ? 'read' : `NOT READ — ${report.source.reason ?? 'no reason given'}`}`];
+  const lines = [
+    `# Drift report: cluster ${report.cluster}`,
+    '',
+    `${STATUS_ICON[report.status]} **${report.headline}**`,
+    '',
+  ];
+  const meta = [
+    `NetBox: ${report.source.healthy ? 'read' : `NOT READ — ${report.source.reason ?? 'no reason given'}`}`,
+  ];
   if (report.generatedAt !== undefined) meta.unshift(`Generated: ${report.generatedAt}`);
   lines.push(meta.join(' · '), '', '## Summary', '', '| category | count |', '| --- | --- |');
-  for (const c of DRIFT_CATEGORIES) lines.push(`| ${CATEGORY_ICON[c]} ${c} — ${DRIFT_CATEGORY_TITLES[c]} | ${report.counts[c]} |`);
+  for (const c of DRIFT_CATEGORIES)
+    lines.push(`| ${CATEGORY_ICON[c]} ${c} — ${DRIFT_CATEGORY_TITLES[c]} | ${report.counts[c]} |`);
   lines.push('', ...utilisationSection(report));
   for (const c of categoriesWithEntries(report)) {
     lines.push(

@@ -1,4 +1,4 @@
-import type { DriftCategory, DriftEntry, DriftReport, FieldDrift, K8sRef } from '../model/drift.ts';
+import type { DriftCategory, DriftEntry, DriftReport, FieldDrift, K8sRef, NetBoxLink } from '../model/drift.ts';
 import { DRIFT_CATEGORIES } from '../model/drift.ts';
 
 /** What the Markdown and HTML renderers share: icons, labels, phrasing. Icons carry meaning without colour. */
@@ -50,4 +50,9 @@ export function categoriesWithEntries(report: DriftReport): DriftCategory[] {
 export function textBar(percent: number): string {
   const full = Math.max(0, Math.min(20, Math.round(percent / 5)));
   return `${'█'.repeat(full)}${'░'.repeat(20 - full)}`;
+}
+
+/** `prefix 10.20.0.0/24`; a display that already names the model (`prefix 12`, from an annotation) is kept as it is. */
+export function linkLabel(l: NetBoxLink): string {
+  return l.display.startsWith(`${l.model} `) ? l.display : `${l.model} ${l.display}`;
 }

@@ -48,7 +48,11 @@ function report(entries: DriftEntry[], over: Partial<DriftReport> = {}): DriftRe
 }
 
 const every = DRIFT_CATEGORIES.map(c =>
-  entry(c, `pool-${c}`, c === 'changed' ? { fields: [{ path: 'spec.autoAssign', netbox: 'false', cluster: 'true' }] } : {}),
+  entry(
+    c,
+    `pool-${c}`,
+    c === 'changed' ? { fields: [{ path: 'spec.autoAssign', netbox: 'false', cluster: 'true' }] } : {},
+  ),
 );
 
 describe('renderers', () => {
@@ -62,7 +66,11 @@ describe('renderers', () => {
 
   it('Markdown: headline first, a summary row and a section for every category, fields as NetBox says / cluster has', () => {
     const md = renderDriftMarkdown(report(every));
-    expect(md.split('\n').slice(0, 3)).toEqual(['# Drift report: cluster lab', '', expect.stringContaining('**Drift in cluster lab: 1 missing')]);
+    expect(md.split('\n').slice(0, 3)).toEqual([
+      '# Drift report: cluster lab',
+      '',
+      expect.stringContaining('**Drift in cluster lab: 1 missing'),
+    ]);
     for (const c of DRIFT_CATEGORIES) {
       expect(md).toContain(`pool-${c} summary`);
       expect(md).toMatch(new RegExp(`\\| .* ${c} — .* \\| 1 \\|`));

@@ -16,7 +16,12 @@ const NB = 'https://netbox.example.net';
 const PREFIX_API = `${NB}/api/ipam/prefixes/7/`;
 const PREFIX_PAGE = `${NB}/ipam/prefixes/7/`;
 const src = { model: 'prefix' as const, id: 7, url: PREFIX_API, display: '10.1.0.0/24' };
-const META = { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', poolKind: 'metallb', namespace: 'metallb-system' };
+const META = {
+  apiVersion: 'metallb.io/v1beta1',
+  kind: 'IPAddressPool',
+  poolKind: 'metallb',
+  namespace: 'metallb-system',
+};
 const obj = (name: string, spec: unknown) => ({
   apiVersion: META.apiVersion,
   kind: META.kind,
@@ -100,12 +105,20 @@ describe('buildDriftReport: plan changes → entries', () => {
     [
       'invalid → invalid, with the issue and its NetBox page',
       { action: 'invalid', name: 'NetBox prefix 10.1.0.0/24 (id 7)', reason: 'x', sources: [src], issue: netboxIssue },
-      { category: 'invalid', summary: 'NetBox prefix 10.1.0.0/24 (id 7) is invalid', reason: netboxIssue.reason, hint: 'set 20-32' },
+      {
+        category: 'invalid',
+        summary: 'NetBox prefix 10.1.0.0/24 (id 7) is invalid',
+        reason: netboxIssue.reason,
+        hint: 'set 20-32',
+      },
     ],
     [
       'unmanaged → unmanaged, naming the object in the way',
       { ...base, action: 'unmanaged', name: 'f', desired: obj('f', {}), observed: obj('f', {}) },
-      { category: 'unmanaged', k8s: { apiVersion: META.apiVersion, kind: META.kind, namespace: META.namespace, name: 'f' } },
+      {
+        category: 'unmanaged',
+        k8s: { apiVersion: META.apiVersion, kind: META.kind, namespace: META.namespace, name: 'f' },
+      },
     ],
   ])('%s', (_name, change, expected) => {
     const report = buildDriftReport(input({ plan: { changes: [change] } }));
@@ -159,9 +172,17 @@ describe('buildDriftReport: address space', () => {
       pool,
       via: 'test',
     });
-    const pod = (a: string): Allocation => ({ range: addresses(a), owner: { kind: 'Pod', name: a }, pool, via: 'test' });
+    const pod = (a: string): Allocation => ({
+      range: addresses(a),
+      owner: { kind: 'Pod', name: a },
+      pool,
+      via: 'test',
+    });
     const report = buildDriftReport(
-      input({ intents: [intent], allocations: [node('n1', '10.2.0.0/26'), node('n2', '10.2.0.64/26'), pod('10.2.0.5')] }),
+      input({
+        intents: [intent],
+        allocations: [node('n1', '10.2.0.0/26'), node('n2', '10.2.0.64/26'), pod('10.2.0.5')],
+      }),
     );
     expect(report.utilisation[0]).toMatchObject({
       used: '128',
@@ -249,7 +270,11 @@ describe('buildDriftReport: issues, writeback, source', () => {
 
   it('stale: only kept records in their grace period, linked by id', () => {
     const kept = [
-      { key: 'ip-address|global|10.6.0.5', id: 31, reason: 'stale since 2026-01-01T00:00:00.000Z, in its grace period' },
+      {
+        key: 'ip-address|global|10.6.0.5',
+        id: 31,
+        reason: 'stale since 2026-01-01T00:00:00.000Z, in its grace period',
+      },
       { key: 'ip-address|global|10.6.0.6', id: 32, reason: 'metallb allocations were not fully read this cycle' },
     ];
     const entries = buildDriftReport(input({ writeback: { kept } })).entries;
@@ -310,7 +335,9 @@ describe('buildDriftReport: properties', () => {
             .sort((a, b) => a.k - b.k)
             .map(p => p.x);
         const a = renderDriftJson(buildDriftReport(input({ intents, allocations })));
-        const b = renderDriftJson(buildDriftReport(input({ intents: shuffle(intents), allocations: shuffle(allocations) })));
+        const b = renderDriftJson(
+          buildDriftReport(input({ intents: shuffle(intents), allocations: shuffle(allocations) })),
+        );
         expect(b).toBe(a);
       }),
     );

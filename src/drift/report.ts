@@ -117,7 +117,9 @@ function unexcludableEntries(input: DriftInput): DriftEntry[] {
       const link = linkOfSubject(i.subject, input.netboxUrl);
       const s = i.subject;
       const intent =
-        s.type === 'netbox' ? input.intents.find(p => p.sources.some(r => r.model === s.model && r.id === s.id)) : undefined;
+        s.type === 'netbox'
+          ? input.intents.find(p => p.sources.some(r => r.model === s.model && r.id === s.id))
+          : undefined;
       const k8s = intent === undefined ? undefined : poolObjectOf(intent, input.adapters);
       const entry: DriftEntry = {
         id: `unexcludable:${formatIssue(i)}`,
@@ -141,7 +143,12 @@ function notesOf(input: DriftInput): string[] {
   return [...kinds, ...warnings];
 }
 
-export function headlineOf(cluster: string, status: DriftStatus, counts: Record<DriftCategory, number>, source: SourceHealth): string {
+export function headlineOf(
+  cluster: string,
+  status: DriftStatus,
+  counts: Record<DriftCategory, number>,
+  source: SourceHealth,
+): string {
   const found = DRIFT_CATEGORIES.filter(c => counts[c] > 0).map(c => `${counts[c]} ${c}`);
   if (status === 'unknown') {
     const seen = found.length > 0 ? ` Found anyway: ${found.join(', ')}.` : '';
@@ -156,7 +163,7 @@ export function buildDriftReport(input: DriftInput): DriftReport {
   const space = { ...input, threshold };
   const utilisation = utilisationOf(space);
   const candidates: DriftEntry[] = [
-    ...input.plan.changes.map(c => entryOfChange(c, input.netboxUrl)),
+    ...input.plan.changes.map(c => entryOfChange(c, input.netboxUrl, input.adapters)),
     ...(input.writeback?.conflicts ?? []).map(c => writebackConflictEntry(c, input)),
     ...overlapEntries(space),
     ...allocationEntries(space),

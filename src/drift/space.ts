@@ -85,7 +85,9 @@ export function utilisationOf(input: SpaceInput): PoolUtilisation[] {
         nodeBlocks: nodeBlocksOf(mine),
       };
     })
-    .sort((a, b) => compareText(poolKey(a.poolKind, a.k8s.namespace, a.k8s.name), poolKey(b.poolKind, b.k8s.namespace, b.k8s.name)));
+    .sort((a, b) =>
+      compareText(poolKey(a.poolKind, a.k8s.namespace, a.k8s.name), poolKey(b.poolKind, b.k8s.namespace, b.k8s.name)),
+    );
 }
 
 export function utilisationEntries(pools: readonly PoolUtilisation[], threshold: number): DriftEntry[] {

@@ -46,8 +46,12 @@ afterAll(async () => {
 });
 
 const entryRows = () => page.locator('#entries tbody tr');
-const visibleCategories = () =>
-  page.$$eval('#entries tbody tr:not([hidden])', rows => rows.map(r => r.getAttribute('data-category')));
+async function visibleCategories(): Promise<(string | null)[]> {
+  const rows = page.locator('#entries tbody tr:not([hidden])');
+  const out: (string | null)[] = [];
+  for (let i = 0; i < (await rows.count()); i++) out.push(await rows.nth(i).getAttribute('data-category'));
+  return out;
+}
 
 describe('drift page in headless Chromium', () => {
   it('shows the headline and, for every category, the count the JSON has', async () => {
@@ -58,24 +62,30 @@ describe('drift page in headless Chromium', () => {
       expect(json.counts[c], `the fixture has no ${c} entry`).toBeGreaterThan(0);
     }
     expect(await entryRows().count()).toBe(json.entries.length);
-    expect(await page.locator('#shown').textContent()).toBe(`Showing ${json.entries.length} of ${json.entries.length} entries`);
+    expect(await page.locator('#shown').textContent()).toBe(
+      `Showing ${json.entries.length} of ${json.entries.length} entries`,
+    );
   });
 
   it('shows a utilisation bar per pool, the flagged ones marked in words too', async () => {
     const bars = page.locator('#utilisation [role="meter"]');
     expect(await bars.count()).toBe(json.utilisation.length);
     const flagged = json.utilisation.filter(p => p.overThreshold).map(p => p.k8s.name);
-    const marked = await page.$$eval('#utilisation tbody tr[data-over="true"] td:first-child', tds => tds.map(t => t.textContent));
-    expect(marked.map(t => t?.split('/').pop())).toEqual(flagged);
-    expect(await page.locator('#utilisation .flag.over').first().textContent()).toMatch(/^⚠ \d+\.\d% — at or above 80%$/);
+    const marked = await page.locator('#utilisation tbody tr[data-over="true"] td:first-child').allTextContents();
+    expect(marked.map(t => t.split('/').pop())).toEqual(flagged);
+    expect(await page.locator('#utilisation .flag.over').first().textContent()).toMatch(
+      /^⚠ \d+\.\d% — at or above 80%$/,
+    );
   });
 
   it('sorts a column both ways by clicking its heading', async () => {
-    const what = async () => page.$$eval('#entries tbody tr td:nth-child(2)', tds => tds.map(t => t.textContent ?? ''));
+    const what = async () => page.locator('#entries tbody tr td:nth-child(2)').allTextContents();
     const header = page.locator('#entries thead th').nth(1);
     await header.locator('button').click();
     const up = await what();
-    expect(up).toEqual([...up].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)));
+    expect(up).toEqual(
+      [...up].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)),
+    );
     expect(await header.getAttribute('aria-sort')).toBe('ascending');
     await header.locator('button').click();
     expect(await what()).toEqual([...up].reverse());
@@ -88,7 +98,9 @@ describe('drift page in headless Chromium', () => {
     await page.fill('#filter', '');
     await page.selectOption('#category', 'conflict');
     expect(await visibleCategories()).toEqual(Array.from({ length: json.counts.conflict }, () => 'conflict'));
-    expect(await page.locator('#shown').textContent()).toBe(`Showing ${json.counts.conflict} of ${json.entries.length} entries`);
+    expect(await page.locator('#shown').textContent()).toBe(
+      `Showing ${json.counts.conflict} of ${json.entries.length} entries`,
+    );
     await page.selectOption('#category', '');
     await page.click('#summary [data-category="missing"]');
     expect(await visibleCategories()).toEqual(['missing']);
@@ -104,11 +116,16 @@ describe('drift page in headless Chromium', () => {
 
   it('stacks on a phone: no sideways scrolling, table rows become cards with their labels', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    // (Expressions as strings: this file is compiled without the DOM library.)
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
-    const display = await page.$eval('#entries tbody tr', r => getComputedStyle(r).display);
+    const display = await page.evaluate<string>(
+      "getComputedStyle(document.querySelector('#entries tbody tr')).display",
+    );
     expect(display).toBe('block');
-    const label = await page.$eval('#entries tbody td', td => getComputedStyle(td, '::before').content);
+    const label = await page.evaluate<string>(
+      "getComputedStyle(document.querySelector('#entries tbody td'), '::before').content",
+    );
     expect(label).toBe('"Category"');
     await page.screenshot({ path: join(OUT, 'drift-phone.png'), fullPage: false });
   });

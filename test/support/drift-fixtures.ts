@@ -13,7 +13,12 @@ import { addresses, poolIntent, prefixBlock } from './kind-fixtures.ts';
 
 export const FIXTURE_NETBOX = 'https://netbox.example.net';
 const api = (model: string, id: number) => `${FIXTURE_NETBOX}/api/ipam/${model}/${id}/`;
-const LB = { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', poolKind: 'metallb', namespace: 'metallb-system' };
+const LB = {
+  apiVersion: 'metallb.io/v1beta1',
+  kind: 'IPAddressPool',
+  poolKind: 'metallb',
+  namespace: 'metallb-system',
+};
 const lbObject = (name: string, spec: unknown = {}): K8sObject => ({
   apiVersion: LB.apiVersion,
   kind: LB.kind,
@@ -34,8 +39,22 @@ function services(first: string, count: number, name: string): Allocation[] {
 
 export function fullDriftInput(): DriftInput {
   const changes: Change[] = [
-    { ...LB, action: 'create', name: 'edge-new', desired: lbObject('edge-new'), sources: [src(11, '10.10.1.0/24')], reason: 'prefix 10.10.1.0/24 is new' },
-    { ...LB, action: 'delete', name: 'edge-old', observed: lbObject('edge-old'), sources: [src(12, '10.10.2.0/24')], reason: 'prefix 10.10.2.0/24 is gone from NetBox' },
+    {
+      ...LB,
+      action: 'create',
+      name: 'edge-new',
+      desired: lbObject('edge-new'),
+      sources: [src(11, '10.10.1.0/24')],
+      reason: 'prefix 10.10.1.0/24 is new',
+    },
+    {
+      ...LB,
+      action: 'delete',
+      name: 'edge-old',
+      observed: lbObject('edge-old'),
+      sources: [src(12, '10.10.2.0/24')],
+      reason: 'prefix 10.10.2.0/24 is gone from NetBox',
+    },
     {
       ...LB,
       action: 'update',
@@ -49,7 +68,15 @@ export function fullDriftInput(): DriftInput {
         { path: 'spec.autoAssign', from: false, to: true },
       ],
     },
-    { ...LB, action: 'blocked', blockedAction: 'delete', allocations: 3, name: 'edge-busy', sources: [src(14, '10.10.4.0/24')], reason: 'blocked: 3 live allocations in 10.10.4.0/24 — draining; delete is retried each cycle' },
+    {
+      ...LB,
+      action: 'blocked',
+      blockedAction: 'delete',
+      allocations: 3,
+      name: 'edge-busy',
+      sources: [src(14, '10.10.4.0/24')],
+      reason: 'blocked: 3 live allocations in 10.10.4.0/24 — draining; delete is retried each cycle',
+    },
     {
       action: 'invalid',
       name: 'NetBox prefix 10.10.5.0/24 (id 15)',
@@ -63,10 +90,22 @@ export function fullDriftInput(): DriftInput {
         hint: 'set it to 20-32 or clear it',
       },
     },
-    { ...LB, action: 'unmanaged', name: 'team-pool', desired: lbObject('team-pool'), observed: lbObject('team-pool'), sources: [src(16, '10.10.6.0/24')], reason: 'exists but is not managed by netbox-ippool-sync; adopt it explicitly or rename the NetBox pool' },
+    {
+      ...LB,
+      action: 'unmanaged',
+      name: 'team-pool',
+      desired: lbObject('team-pool'),
+      observed: lbObject('team-pool'),
+      sources: [src(16, '10.10.6.0/24')],
+      reason: 'exists but is not managed by netbox-ippool-sync; adopt it explicitly or rename the NetBox pool',
+    },
   ];
   const intents = [
-    poolIntent('metallb', [prefixBlock(20, '10.20.0.0/28', { held: [['10.20.0.1', 'ip-address 10.20.0.1/28 (gateway)']] })], { name: 'lb-full', namespace: LB.namespace }),
+    poolIntent(
+      'metallb',
+      [prefixBlock(20, '10.20.0.0/28', { held: [['10.20.0.1', 'ip-address 10.20.0.1/28 (gateway)']] })],
+      { name: 'lb-full', namespace: LB.namespace },
+    ),
     poolIntent('metallb', [prefixBlock(21, '10.21.0.0/27')], { name: 'lb-half', namespace: LB.namespace }),
     poolIntent('metallb', [prefixBlock(22, '10.21.0.16/28')], { name: 'lb-overlap', namespace: LB.namespace }),
     poolIntent('cilium-pod', [prefixBlock(23, '10.23.0.0/22')], { name: 'pods' }),
@@ -92,7 +131,8 @@ export function fullDriftInput(): DriftInput {
       {
         severity: 'conflict',
         subject: { type: 'netbox', model: 'prefix', id: 23, display: '10.23.0.0/22', url: api('prefixes', 23) },
-        reason: 'Cilium pod pools cannot exclude addresses: 10.23.0.10 (ip-address 10.23.0.10/22) may be given to a pod',
+        reason:
+          'Cilium pod pools cannot exclude addresses: 10.23.0.10 (ip-address 10.23.0.10/22) may be given to a pod',
         hint: 'move the address out of the prefix, or accept the risk (CiliumPodIPPool has no exclusion list)',
       },
     ],
@@ -101,7 +141,13 @@ export function fullDriftInput(): DriftInput {
     plan: { changes },
     adapters: ADAPTERS,
     writeback: {
-      kept: [{ key: 'ip-address|global|10.21.0.30', id: 77, reason: 'stale since 2026-11-20T08:00:00.000Z, in its grace period' }],
+      kept: [
+        {
+          key: 'ip-address|global|10.21.0.30',
+          id: 77,
+          reason: 'stale since 2026-11-20T08:00:00.000Z, in its grace period',
+        },
+      ],
     },
     generatedAt: '2026-11-24T09:00:00.000Z',
   };
