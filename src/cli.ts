@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { CommandError } from './commands/wiring.ts';
 import { registerConfigCheck } from './commands/config-check.ts';
+import { registerDrift } from './commands/drift.ts';
 import { registerNetboxBootstrap } from './commands/netbox-bootstrap.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerWritebackCommand } from './commands/writeback.ts';
@@ -21,6 +22,7 @@ export function buildCli(setExit: (code: number) => void = code => (process.exit
   registerPipelineCommands(program, setExit);
   registerWritebackCommand(program, setExit);
   registerConfigCheck(program, setExit);
+  registerDrift(program, setExit);
   registerNetboxBootstrap(program, { setExit });
   return program;
 }

@@ -58,6 +58,7 @@ describe('parseConfig defaults', () => {
         customFields: { cluster: 'k8s_cluster', owner: 'k8s_owner', pool: 'k8s_pool', staleSince: 'k8s_stale_since' },
       },
     ],
+    ['drift', c.drift, { utilisationThreshold: 80 }],
   ])('%s', (_path, actual, expected) => {
     expect(actual).toEqual(expected);
   });
@@ -127,6 +128,11 @@ describe('parseConfig errors name the path', () => {
       'writeback status',
       { ...minimal, writeback: { status: 'used' } },
       'writeback.status: expected a NetBox IP address status: active, reserved, deprecated, dhcp or slaac',
+    ],
+    [
+      'drift threshold',
+      { ...minimal, drift: { utilisationThreshold: 0 } },
+      'drift.utilisationThreshold: expected 1-100',
     ],
   ])('%s', (_name, raw, expected) => {
     expect(messages(parseConfig(raw, {}))).toContain(expected);

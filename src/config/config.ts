@@ -204,6 +204,15 @@ const schema = z.strictObject({
   schedule: scheduleSchema,
   server: serverSchema,
   redis: redisSchema,
+  drift: z
+    .strictObject({
+      utilisationThreshold: int(1, 100).default(80).meta({
+        description:
+          'Percent (1-100) of a pool\'s assignable addresses in use at which the drift report flags the pool (the seed guide\'s "alert at 80%").',
+      }),
+    })
+    .prefault({})
+    .meta({ description: 'Drift reports (`drift` command, the daemon’s drift job and /drift).' }),
 });
 
 /** The whole config file's schema: validation, defaults, the JSON Schema and the docs table come from it. */
