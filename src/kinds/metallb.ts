@@ -109,7 +109,8 @@ function advertisementOf(pool: K8sObject, observed: ObservedObjects): Record<str
     const { ipAddressPools: _pools, nodeSelectors, ...extra } = read.specOf(found);
     const selectors = read.asArray(nodeSelectors);
     const reqs = selectors.length === 0 ? [] : requirementsOf(selectors[0]);
-    if (selectors.length > 1 || reqs === undefined) return `its ${type.kind} has node selectors k8s_node_selector cannot spell`;
+    if (selectors.length > 1 || reqs === undefined)
+      return `its ${type.kind} has node selectors k8s_node_selector cannot spell`;
     const key = advertisement === 'l2' ? 'l2Advertisement' : 'bgpAdvertisement';
     return {
       advertisement,

@@ -340,7 +340,8 @@ function allocations(observed: ObservedObjects): Allocation[] {
 /** One range entry back into NetBox terms: its space, the excludes inside it, and whether its edges are excluded. */
 function entryShape(entry: unknown): { space: AdoptedSpace; held: IpRange[]; edges: boolean | undefined } | string {
   const parsed = entryNetwork(entry);
-  if (parsed === undefined || parsed.legacy !== null) return 'a range entry is not a CIDR (legacy A-B/len or unreadable)';
+  if (parsed === undefined || parsed.legacy !== null)
+    return 'a range entry is not a CIDR (legacy A-B/len or unreadable)';
   const whole = ip.cidrRange(parsed.network);
   const start = read.addressFrom(read.at(entry, 'range_start'))?.value ?? whole.start;
   const end = read.addressFrom(read.at(entry, 'range_end'))?.value ?? whole.end;
