@@ -5,6 +5,7 @@ import { registerConfigCheck } from './commands/config-check.ts';
 import { registerNetboxBootstrap } from './commands/netbox-bootstrap.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerWritebackCommand } from './commands/writeback.ts';
+import { registerAdoptCommands } from './commands/adopt.ts';
 import { VERSION } from './version.ts';
 
 /** Builds the command tree; exported so tests can run commands without spawning a process. */
@@ -18,6 +19,7 @@ export function buildCli(setExit: (code: number) => void = code => (process.exit
     .showHelpAfterError();
   registerPipelineCommands(program, setExit);
   registerWritebackCommand(program, setExit);
+  registerAdoptCommands(program, setExit);
   registerConfigCheck(program, setExit);
   registerNetboxBootstrap(program, { setExit });
   return program;

@@ -12,7 +12,7 @@ import { diffValues } from '../plan/diff.ts';
 import { isRecord } from '../model/values.ts';
 import { parseJson } from '../kinds/kit/observed.ts';
 import type { Proposal } from './propose.ts';
-import type { AdoptContext, PoolId } from './types.ts';
+import type { AdoptContext, HeldWrite, PoolId, SpaceWrite } from './types.ts';
 
 /**
  * The proof of an adoption: the proposed NetBox objects, laid over what NetBox records around the pool, run through
@@ -40,64 +40,77 @@ function tag(slug: string): NbTag {
   return { id: 0, name: slug, slug };
 }
 
+function spanText(o: { prefix?: string; address?: string; startAddress?: string; endAddress?: string }): string {
+  return o.prefix ?? o.address ?? `${o.startAddress ?? ''}-${o.endAddress ?? ''}`;
+}
+
+function existingRow(s: SpaceWrite, ctx: AdoptContext): NbPrefix | NbIpRange | undefined {
+  if (s.existing === undefined) return undefined;
+  const rows: readonly (NbPrefix | NbIpRange)[] = s.model === 'prefix' ? ctx.netbox.prefixes : ctx.netbox.ipRanges;
+  return rows.find(o => o.id === s.existing?.id);
+}
+
+function roleRow(slug: string | undefined): NbPrefix['role'] {
+  return slug === undefined ? null : { id: 0, slug, name: slug };
+}
+
+/** One proposed prefix or range as NetBox would return it: the existing object with the proposal's additions. */
+function spaceRow(s: SpaceWrite, i: number, ctx: AdoptContext): NbPrefix | NbIpRange {
+  const id = s.existing?.id ?? NEW_ID + i;
+  const before = existingRow(s, ctx);
+  const status = s.status ?? 'active';
+  const common = {
+    id,
+    url: `adopt://${s.model}/${id}`,
+    display: spanText(s),
+    family: familyOf(s.prefix ?? s.startAddress),
+    tags: [...(before?.tags ?? []), ...s.addTags.map(tag)],
+    custom_fields: { ...before?.custom_fields, ...s.customFields },
+    vrf: ctx.vrf ?? null,
+    tenant: before?.tenant ?? null,
+    status: before?.status ?? { value: status, label: status },
+    role: before?.role ?? roleRow(s.role),
+  };
+  return s.model === 'prefix'
+    ? { ...common, prefix: s.prefix ?? '' }
+    : { ...common, start_address: s.startAddress ?? '', end_address: s.endAddress ?? '' };
+}
+
+/** One proposed hole as NetBox would return it: untagged, so it is held out of the pool. */
+function heldRow(h: HeldWrite, i: number, ctx: AdoptContext): NbIpAddress | NbIpRange {
+  const id = NEW_ID + 1_000_000 + i;
+  const common = {
+    id,
+    url: `adopt://${h.model}/${id}`,
+    display: spanText(h),
+    tags: [],
+    custom_fields: {},
+    vrf: ctx.vrf ?? null,
+    tenant: null,
+    family: familyOf(h.address ?? h.startAddress),
+    status: { value: 'active', label: 'Active' },
+    role: null,
+  };
+  return h.model === 'ip-address'
+    ? { ...common, address: h.address ?? '' }
+    : { ...common, start_address: h.startAddress ?? '', end_address: h.endAddress ?? '' };
+}
+
 /** The NetBox snapshot the source would read once the proposal is written. */
 export function proposedSnapshot(proposal: Proposal, ctx: AdoptContext): NetBoxSnapshot {
   const reused = new Set(proposal.spaces.flatMap(s => (s.existing ? [`${s.model}:${s.existing.id}`] : [])));
-  const vrf = ctx.vrf ?? null;
-  const prefixes: NbPrefix[] = [];
-  const ipRanges: NbIpRange[] = [];
-  proposal.spaces.forEach((s, i) => {
-    const id = s.existing?.id ?? NEW_ID + i;
-    const before: NbPrefix | NbIpRange | undefined = (
-      s.model === 'prefix' ? ctx.netbox.prefixes : ctx.netbox.ipRanges
-    ).find(o => o.id === s.existing?.id);
-    const common = {
-      id,
-      url: `adopt://${s.model}/${id}`,
-      display: s.prefix ?? `${s.startAddress ?? ''}-${s.endAddress ?? ''}`,
-      tags: [...(before?.tags ?? []), ...s.addTags.map(tag)],
-      custom_fields: { ...(before?.custom_fields ?? {}), ...s.customFields },
-      vrf,
-      tenant: before?.tenant ?? null,
-      status: before?.status ?? { value: s.status ?? 'active', label: s.status ?? 'active' },
-      role: before?.role ?? (s.role === undefined ? null : { id: 0, slug: s.role, name: s.role }),
-    };
-    const family = familyOf(s.prefix ?? s.startAddress);
-    if (s.model === 'prefix') prefixes.push({ ...common, family, prefix: s.prefix ?? '' });
-    else
-      ipRanges.push({
-        ...common,
-        family,
-        start_address: s.startAddress ?? '',
-        end_address: s.endAddress ?? '',
-      });
-  });
-  const heldAddresses: NbIpAddress[] = [];
-  const heldRanges: NbIpRange[] = [];
-  proposal.held.forEach((h, i) => {
-    const id = NEW_ID + 1000 + i;
-    const common = {
-      id,
-      url: `adopt://${h.model}/${id}`,
-      display: h.address ?? `${h.startAddress ?? ''}-${h.endAddress ?? ''}`,
-      tags: [],
-      custom_fields: {},
-      vrf,
-      tenant: null,
-      family: familyOf(h.address ?? h.startAddress),
-      status: { value: 'active', label: 'Active' },
-    };
-    if (h.model === 'ip-address') heldAddresses.push({ ...common, address: h.address ?? '', role: null });
-    else
-      heldRanges.push({ ...common, role: null, start_address: h.startAddress ?? '', end_address: h.endAddress ?? '' });
-  });
+  const spaces = proposal.spaces.map((s, i) => spaceRow(s, i, ctx));
+  const held = proposal.held.map((h, i) => heldRow(h, i, ctx));
   return {
-    prefixes,
-    ipRanges,
+    prefixes: spaces.filter(o => 'prefix' in o),
+    ipRanges: spaces.filter(o => 'start_address' in o),
     recorded: {
       prefixes: ctx.netbox.prefixes.filter(p => !reused.has(`prefix:${p.id}`)),
-      ipRanges: [...ctx.netbox.ipRanges.filter(r => !reused.has(`ip-range:${r.id}`)), ...heldRanges],
-      ipAddresses: [...ctx.netbox.ipAddresses, ...heldAddresses],
+      ipRanges: [
+        ...ctx.netbox.ipRanges.filter(r => !reused.has(`ip-range:${r.id}`)),
+        ...held.filter(o => 'start_address' in o),
+      ],
+      ipAddresses: [...ctx.netbox.ipAddresses, ...held.filter(o => 'address' in o)],
     },
   };
 }
@@ -114,8 +127,15 @@ export function proveAgainst(
   const intent = mapped.intents.find(
     i => i.kind === pool.kind && i.name === pool.name && (i.namespace ?? '') === (pool.namespace ?? ''),
   );
-  // The snapshot selects nothing but the proposal, so every mapping issue is about this pool.
-  collect(proof, mapped.issues);
+  const ids = new Set(intent?.sources.map(s => `${s.model}:${s.id}`) ?? []);
+  collect(
+    proof,
+    mapped.issues.filter(i => {
+      const s = i.subject;
+      if (s.type === 'pool') return s.kind === pool.kind && s.name === pool.name;
+      return s.type === 'netbox' && ids.has(`${s.model}:${s.id}`);
+    }),
+  );
   if (intent === undefined) {
     if (proof.errors.length === 0) proof.errors.push('the proposed NetBox objects map to no pool of this name');
     return proof;

@@ -126,7 +126,7 @@ function readBack(pool: K8sObject): ReadBack {
   return adoptable({
     spaces: cidrs.flatMap(c => (c === undefined ? [] : [prefixSpace(c)])),
     held: [],
-    ...(only !== undefined && more.length === 0 ? { blockSize: only as number } : {}),
+    ...(only !== undefined && more.length === 0 ? { blockSize: only } : {}),
     settings: { ...(more.length > 0 ? masks : {}), ...present(spec, ['podSelector', 'namespaceSelector']) },
   });
 }
