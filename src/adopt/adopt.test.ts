@@ -318,7 +318,7 @@ describe('adoption proposals', () => {
     const managed = calicoPool('ours', { cidr: '10.1.0.0/16' });
     managed.metadata.labels = { 'app.kubernetes.io/managed-by': 'netbox-ippool-sync' };
     const all = [calico, managed, reservation('pods-r', []), metallbPool('lb-a', ['10.9.0.0/30'])];
-    expect(adoptionCandidates(all).map(o => o.metadata.name)).toEqual(['lb-a', 'pods-r']);
+    expect(adoptionCandidates(all).map(o => o.metadata.name)).toEqual(['pods-r', 'lb-a']);
     expect(adoptionCandidates(all, { kind: 'metallb' }).map(o => o.metadata.name)).toEqual(['lb-a']);
     expect(adoptionCandidates(all, { names: ['pods-r'] }).map(o => o.metadata.name)).toEqual(['pods-r']);
   });

@@ -3,6 +3,7 @@ import type { PoolKindAdapter } from '../kinds/adapter.ts';
 import { apiVersionOf } from '../model/k8s-object.ts';
 import type { K8sObject } from '../model/k8s-object.ts';
 import { isManaged } from '../model/ownership.ts';
+import { compareText } from '../model/values.ts';
 import { proposeNetBox } from './propose.ts';
 import { proposedSnapshot, proveAgainst } from './prove.ts';
 import type { Adoption, AdoptContext, PoolId } from './types.ts';
@@ -28,7 +29,7 @@ export interface Candidates {
   names?: readonly string[];
 }
 
-/** Unmanaged pool objects of the supported kinds, filtered as asked, in a stable order. */
+/** Unmanaged pool objects of the supported kinds, filtered as asked, by kind, namespace and name. */
 export function adoptionCandidates(observed: readonly K8sObject[], filter: Candidates = {}): K8sObject[] {
   const names = new Set(filter.names ?? []);
   return observed
@@ -38,11 +39,9 @@ export function adoptionCandidates(observed: readonly K8sObject[], filter: Candi
       return adapter !== undefined && (filter.kind === undefined || adapter.kind === filter.kind);
     })
     .filter(o => names.size === 0 || names.has(o.metadata.name))
-    .sort((a, b) =>
-      `${a.kind}/${a.metadata.namespace ?? ''}/${a.metadata.name}`.localeCompare(
-        `${b.kind}/${b.metadata.namespace ?? ''}/${b.metadata.name}`,
-      ),
-    );
+    .map(o => ({ o, at: `${poolAdapterOf(o)?.kind ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}` }))
+    .sort((a, b) => compareText(a.at, b.at))
+    .map(x => x.o);
 }
 
 export function poolIdOf(pool: K8sObject, adapter: PoolKindAdapter): PoolId {
