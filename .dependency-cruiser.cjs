@@ -17,6 +17,7 @@ const LAYERS = [
   ['mapping', '^src/mapping/'],
   ['plan', '^src/plan/'],
   ['writeback', '^src/writeback/'],
+  ['adopt', '^src/adopt/'],
   ['drift', '^src/drift/'],
   ['netbox', '^src/netbox/'],
   ['k8s', '^src/k8s/'],
@@ -28,7 +29,7 @@ const LAYERS = [
 ];
 
 /** Stages that must stay pure (DESIGN.md §2): plain data in, plain data out, no network, files or clocks of their own. */
-const PURE = ['ip', 'model', 'kinds', 'mapping', 'plan', 'writeback', 'drift'];
+const PURE = ['ip', 'model', 'kinds', 'mapping', 'plan', 'writeback', 'adopt', 'drift'];
 const IO_MODULES =
   '^(node:)?(fs|fs/promises|net|http|https|http2|child_process|dgram|dns|tls|worker_threads)$' +
   '|^node_modules/(axios|@kubernetes/client-node|ioredis|bullmq|node-cron|pino)/';

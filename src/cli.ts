@@ -7,6 +7,7 @@ import { registerNetboxBootstrap } from './commands/netbox-bootstrap.ts';
 import { registerPipelineCommands } from './commands/pipeline.ts';
 import { registerWritebackCommand } from './commands/writeback.ts';
 import { registerRun } from './commands/run.ts';
+import { registerAdoptCommands } from './commands/adopt.ts';
 import { VERSION } from './version.ts';
 
 /** Builds the command tree; exported so tests can run commands without spawning a process. */
@@ -21,6 +22,7 @@ export function buildCli(setExit: (code: number) => void = code => (process.exit
   registerRun(program, setExit);
   registerPipelineCommands(program, setExit);
   registerWritebackCommand(program, setExit);
+  registerAdoptCommands(program, setExit);
   registerConfigCheck(program, setExit);
   registerDrift(program, setExit);
   registerNetboxBootstrap(program, { setExit });

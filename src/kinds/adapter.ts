@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { IpRange } from '../ip/index.ts';
+import type { Cidr, IpAddress, IpRange } from '../ip/index.ts';
 import type { Allocation } from '../model/allocation.ts';
 import type { NamespaceAssignment } from '../model/desired.ts';
 import type { Issue } from '../model/issue.ts';
@@ -25,6 +25,37 @@ export interface RenderResult {
   /** Errors (nothing rendered), warnings, and conflicts (rendered, but NetBox and the kind disagree). */
   issues: Issue[];
 }
+
+/** One NetBox prefix or IP range a hand-written pool would be recorded as: `range` inside its subnet `network`. */
+export interface AdoptedSpace {
+  range: IpRange;
+  network: Cidr;
+}
+
+/**
+ * A live pool object read back into NetBox terms (adoption): the space, the holes, the custom-field parameters and
+ * the kind settings its spec spells. The adopt core turns it into NetBox objects and proves that the render of those
+ * gives the same pool back; a shape the kind cannot spell in NetBox terms is `{ ok: false, reason }`.
+ */
+export interface PoolShape {
+  /** One NetBox prefix (range = whole network) or IP range each, in spec order. */
+  spaces: AdoptedSpace[];
+  /** Addresses inside the spaces the pool must not hand out: NetBox IP addresses or ranges, not ours. */
+  held: IpRange[];
+  /** `k8s_block_size` (single-family pools). */
+  blockSize?: number;
+  /** `k8s_node_selector` text: Kubernetes label-selector syntax, or a Calico expression. */
+  nodeSelector?: string;
+  gateway?: IpAddress;
+  /** `k8s_namespaces`: namespaces the pool serves (MetalLB serviceAllocation, Cilium LB service selector). */
+  namespaces?: string[];
+  /** The pool is disabled / not auto-assigned: NetBox status `deprecated` drains it the same way. */
+  draining?: boolean;
+  /** Every setting the spec spells, as `kinds.<kind>` keys; the core keeps those that differ from the config. */
+  settings: Record<string, unknown>;
+}
+
+export type ReadBack = { ok: true; shape: PoolShape } | { ok: false; reason: string };
 
 export interface PoolKindAdapter {
   readonly kind: PoolKind;
@@ -59,4 +90,6 @@ export interface PoolKindAdapter {
   coveredRanges(obj: K8sObject): IpRange[];
   /** Live allocations read out of the observed objects (pools, services, pods, nodes...). */
   allocations(observed: ObservedObjects): Allocation[];
+  /** A live pool object (of the pool type) read back into NetBox terms for adoption; `observed` for companions. */
+  readBack(pool: K8sObject, observed: ObservedObjects): ReadBack;
 }

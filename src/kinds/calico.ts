@@ -23,6 +23,9 @@ import * as read from './kit/observed.ts';
 import { RESOURCES } from './resources.ts';
 import { calicoAllocations, coveredCidr } from './calico-allocations.ts';
 import { calicoSelector } from './kit/selectors.ts';
+import type { K8sObject, ObservedObjects } from '../model/k8s-object.ts';
+import type { ReadBack } from './adapter.ts';
+import { adoptable, notAdoptable, prefixSpace, present } from './kit/readback.ts';
 
 const KIND = 'calico';
 /**
@@ -287,6 +290,37 @@ function normalisePool(spec: Spec): Spec {
   return out;
 }
 
+/**
+ * An IPPool back into NetBox terms. Every IPReservation's CIDRs inside the pool become held addresses: the daemon
+ * renders them back as one IPReservation named after the pool, so adoption proves that one exists as such.
+ */
+function readBack(pool: K8sObject, observed: ObservedObjects): ReadBack {
+  const spec = read.specOf(pool);
+  const cidr = read.cidrFrom(spec.cidr);
+  if (cidr === undefined) return notAdoptable('spec.cidr is not a CIDR');
+  const whole = ip.cidrRange(cidr);
+  const held = read
+    .listObserved(observed, RESOURCES.calicoIpReservation)
+    .flatMap(r => read.asArray(read.at(r.spec, 'reservedCIDRs')).flatMap(c => read.cidrRangeFrom(c, true) ?? []))
+    .flatMap(r => ip.intersectRanges([whole], [r]));
+  const selector = read.asString(spec.nodeSelector);
+  const blockSize = typeof spec.blockSize === 'number' && spec.blockSize !== 0 ? spec.blockSize : undefined;
+  const settings: Record<string, unknown> = {
+    ipipMode: read.asString(spec.ipipMode) ?? 'Never',
+    vxlanMode: read.asString(spec.vxlanMode) ?? 'Never',
+    natOutgoing: spec.natOutgoing === true,
+    ...present(spec, ['allowedUses', 'assignmentMode', 'disableBGPExport', 'namespaceSelector']),
+  };
+  return adoptable({
+    spaces: [prefixSpace(cidr)],
+    held: ip.mergeRanges(held),
+    ...(blockSize === undefined ? {} : { blockSize }),
+    ...(selector === undefined || selector === 'all()' ? {} : { nodeSelector: selector }),
+    ...(spec.disabled === true ? { draining: true } : {}),
+    settings,
+  });
+}
+
 export const calicoAdapter: PoolKindAdapter = defineAdapter({
   kind: KIND,
   label: 'Calico',
@@ -319,4 +353,5 @@ export const calicoAdapter: PoolKindAdapter = defineAdapter({
   ],
   build,
   allocations: calicoAllocations,
+  readBack,
 });

@@ -11,6 +11,9 @@ import * as read from './kit/observed.ts';
 import { RESOURCES } from './resources.ts';
 import { labelSelector, labelSelectorSchema } from './kit/selectors.ts';
 import { serviceAddresses, serviceVia } from './kit/services.ts';
+import type { K8sObject } from '../model/k8s-object.ts';
+import type { ReadBack } from './adapter.ts';
+import { adoptable, notAdoptable, present, spacesOfEntries } from './kit/readback.ts';
 
 const KIND = 'cilium-lb';
 /**
@@ -94,6 +97,43 @@ function coveredBlocks(spec: Spec): IpRange[] {
   );
 }
 
+/** The service selector split into k8s_namespaces (its namespace `In` requirement) and the rest. */
+function serviceSelectorOf(spec: Spec): { namespaces: string[]; rest?: Record<string, unknown> } {
+  const selector = read.asRecord(spec.serviceSelector);
+  if (selector === undefined) return { namespaces: [] };
+  const expressions = read.asArray(selector.matchExpressions);
+  const byNamespace = expressions.find(
+    e => read.at(e, 'key') === SERVICE_NAMESPACE_LABEL && read.at(e, 'operator') === 'In',
+  );
+  const others = expressions.filter(e => e !== byNamespace);
+  const rest = { ...selector, ...(others.length === 0 ? {} : { matchExpressions: others }) };
+  if (others.length === 0) delete rest.matchExpressions;
+  const namespaces = read.asArray(read.at(byNamespace, 'values')).filter(v => typeof v === 'string');
+  return { namespaces, ...(Object.keys(rest).length === 0 ? {} : { rest }) };
+}
+
+function readBack(pool: K8sObject): ReadBack {
+  const spec = read.specOf(pool);
+  const entries = read.asArray(spec.blocks).map(entry => {
+    const block = read.asRecord(entry);
+    const cidr = read.cidrFrom(block?.cidr);
+    if (cidr !== undefined) return { range: ip.cidrRange(cidr), cidr: true };
+    const range = read.rangeBetween(block?.start, block?.stop ?? block?.start);
+    return range === undefined ? undefined : { range, cidr: false };
+  });
+  if (entries.length === 0 || entries.some(e => e === undefined)) return notAdoptable('spec.blocks is unreadable');
+  const selector = serviceSelectorOf(spec);
+  return adoptable({
+    ...spacesOfEntries(entries.flatMap(e => e ?? [])),
+    ...(selector.namespaces.length === 0 ? {} : { namespaces: selector.namespaces }),
+    ...(spec.disabled === true ? { draining: true } : {}),
+    settings: {
+      ...present(spec, ['allowFirstLastIPs']),
+      ...(selector.rest === undefined ? {} : { serviceSelector: selector.rest }),
+    },
+  });
+}
+
 export const ciliumLbAdapter: PoolKindAdapter = defineAdapter({
   kind: KIND,
   label: 'Cilium LB IPAM',
@@ -111,6 +151,7 @@ export const ciliumLbAdapter: PoolKindAdapter = defineAdapter({
   ],
   reads: [RESOURCES.service],
   build,
+  readBack,
   allocations: observed => {
     // No annotation names the pool: LB-IPAM itself finds a Service address's pool by containment (crds.md §5.1),
     // among the pools it allocates from: one it marked conflicting (an overlap) is not one of them.

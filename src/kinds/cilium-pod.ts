@@ -19,6 +19,9 @@ import type { Issues } from './kit/issues.ts';
 import * as read from './kit/observed.ts';
 import { RESOURCES } from './resources.ts';
 import { labelSelectorSchema } from './kit/selectors.ts';
+import type { K8sObject } from '../model/k8s-object.ts';
+import type { ReadBack } from './adapter.ts';
+import { adoptable, notAdoptable, prefixSpace, present } from './kit/readback.ts';
 
 const KIND = 'cilium-pod';
 /**
@@ -106,6 +109,28 @@ function coveredCidrs(spec: Spec): IpRange[] {
 
 const FAMILIES: readonly Family[] = [4, 6];
 
+function readBack(pool: K8sObject): ReadBack {
+  const spec = read.specOf(pool);
+  const families = FAMILIES.filter(f => read.at(spec, FAMILY_KEY[f]) !== undefined);
+  const cidrs = families.flatMap(f =>
+    read.asArray(read.at(spec, FAMILY_KEY[f], 'cidrs')).map(e => read.cidrFrom(read.asRecord(e)?.cidr ?? e)),
+  );
+  if (cidrs.length === 0 || cidrs.some(c => c === undefined)) return notAdoptable('its cidrs are unreadable');
+  const masks = Object.fromEntries(
+    families.flatMap(f => {
+      const size = read.at(spec, FAMILY_KEY[f], 'maskSize');
+      return typeof size === 'number' ? [[`maskSizeV${f}`, size]] : [];
+    }),
+  );
+  const [only, ...more] = Object.values(masks);
+  return adoptable({
+    spaces: cidrs.flatMap(c => (c === undefined ? [] : [prefixSpace(c)])),
+    held: [],
+    ...(only !== undefined && more.length === 0 ? { blockSize: only } : {}),
+    settings: { ...(more.length > 0 ? masks : {}), ...present(spec, ['podSelector', 'namespaceSelector']) },
+  });
+}
+
 export const ciliumPodAdapter: PoolKindAdapter = defineAdapter({
   kind: KIND,
   label: 'Cilium pod IP pool',
@@ -122,6 +147,7 @@ export const ciliumPodAdapter: PoolKindAdapter = defineAdapter({
   ],
   reads: [RESOURCES.ciliumNode, RESOURCES.ciliumEndpoint],
   build,
+  readBack,
   allocations: observed => {
     // The operator records each node CIDR under its pool's name; a pod address belongs to the pool of the node CIDR
     // it came from. Only an address in no recorded CIDR is placed by containment in the pools' CIDRs, as the

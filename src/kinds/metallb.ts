@@ -10,6 +10,9 @@ import * as read from './kit/observed.ts';
 import { RESOURCES } from './resources.ts';
 import { labelRequirements, labelSelector, labelSelectorSchema } from './kit/selectors.ts';
 import { serviceAddresses, serviceVia } from './kit/services.ts';
+import type { ObservedObjects } from '../model/k8s-object.ts';
+import type { ReadBack } from './adapter.ts';
+import { adoptable, notAdoptable, present, requirementsOf, selectorText, spacesOfEntries } from './kit/readback.ts';
 
 const KIND = 'metallb';
 const DEFAULT_NAMESPACE = 'metallb-system';
@@ -93,6 +96,57 @@ function coveredAddresses(spec: Spec) {
   return ip.mergeRanges(read.asArray(spec.addresses).flatMap(a => read.rangeFrom(a) ?? []));
 }
 
+/** The advertisement of the pool's own name that announces exactly it: what the daemon would render beside it. */
+function advertisementOf(pool: K8sObject, observed: ObservedObjects): Record<string, unknown> | string {
+  for (const [advertisement, type] of [
+    ['l2', RESOURCES.metallbL2Advertisement],
+    ['bgp', RESOURCES.metallbBgpAdvertisement],
+  ] as const) {
+    const found = read
+      .listObserved(observed, type)
+      .find(a => a.metadata.name === pool.metadata.name && a.metadata.namespace === pool.metadata.namespace);
+    if (found === undefined) continue;
+    const { ipAddressPools: _pools, nodeSelectors, ...extra } = read.specOf(found);
+    const selectors = read.asArray(nodeSelectors);
+    const reqs = selectors.length === 0 ? [] : requirementsOf(selectors[0]);
+    if (selectors.length > 1 || reqs === undefined)
+      return `its ${type.kind} has node selectors k8s_node_selector cannot spell`;
+    const key = advertisement === 'l2' ? 'l2Advertisement' : 'bgpAdvertisement';
+    return {
+      advertisement,
+      ...(Object.keys(extra).length === 0 ? {} : { [key]: extra }),
+      ...(reqs.length === 0 ? {} : { nodeSelector: selectorText(reqs) }),
+    };
+  }
+  return { advertisement: 'none' };
+}
+
+function readBack(pool: K8sObject, observed: ObservedObjects): ReadBack {
+  const spec = read.specOf(pool);
+  const entries = read.asArray(spec.addresses).map(a => {
+    const range = read.rangeFrom(a);
+    return range === undefined ? undefined : { range, cidr: String(a).includes('/') };
+  });
+  if (entries.length === 0 || entries.some(e => e === undefined)) return notAdoptable('spec.addresses is unreadable');
+  const advertised = advertisementOf(pool, observed);
+  if (typeof advertised === 'string') return notAdoptable(advertised);
+  const { nodeSelector, ...advertisement } = advertised;
+  const { namespaces, ...allocation } = read.asRecord(spec.serviceAllocation) ?? {};
+  const namespaceList = read.asArray(namespaces).filter(n => typeof n === 'string');
+  return adoptable({
+    ...spacesOfEntries(entries.flatMap(e => e ?? [])),
+    ...(typeof nodeSelector === 'string' ? { nodeSelector } : {}),
+    ...(namespaceList.length === 0 ? {} : { namespaces: namespaceList }),
+    settings: {
+      autoAssign: spec.autoAssign !== false,
+      avoidBuggyIPs: spec.avoidBuggyIPs === true,
+      ...(Object.keys(allocation).length === 0 ? {} : { serviceAllocation: allocation }),
+      ...advertisement,
+      ...present({ namespace: pool.metadata.namespace }, ['namespace']),
+    },
+  });
+}
+
 export const metallbAdapter: PoolKindAdapter = defineAdapter({
   kind: KIND,
   label: 'MetalLB',
@@ -116,6 +170,7 @@ export const metallbAdapter: PoolKindAdapter = defineAdapter({
   ],
   reads: [RESOURCES.service],
   build,
+  readBack,
   allocations: observed => {
     const pools = read.listObserved(observed, RESOURCES.metallbIpAddressPool);
     const byAddress = new read.PoolIndex(KIND, pools, coveredAddresses);

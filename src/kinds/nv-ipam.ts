@@ -13,6 +13,9 @@ import * as read from './kit/observed.ts';
 import { RESOURCES } from './resources.ts';
 import { labelRequirements, nodeSelector } from './kit/selectors.ts';
 import { cidrText } from './kit/settings.ts';
+import type { K8sObject } from '../model/k8s-object.ts';
+import type { ReadBack } from './adapter.ts';
+import { adoptable, notAdoptable, prefixSpace, present, requirementsOf, selectorText } from './kit/readback.ts';
 
 const KIND = 'nv-ipam';
 const DEFAULT_NAMESPACE = 'kube-system';
@@ -149,6 +152,38 @@ function coveredSubnet(spec: Spec): IpRange[] {
   return ip.subtractRanges([ip.cidrRange(subnet)], excluded);
 }
 
+/** A core NodeSelector of one term of match expressions as `k8s_node_selector` text. */
+function selectorOf(spec: Spec): { text?: string } | string {
+  const terms = read.asArray(read.at(spec.nodeSelector, 'nodeSelectorTerms'));
+  if (terms.length === 0) return {};
+  const [term, ...more] = terms;
+  if (more.length > 0) return 'its nodeSelector has several terms (OR), which k8s_node_selector cannot spell';
+  if (read.at(term, 'matchFields') !== undefined) return 'its nodeSelector uses matchFields';
+  const reqs = requirementsOf({ matchExpressions: read.at(term, 'matchExpressions') });
+  if (reqs === undefined) return 'its nodeSelector has an operator k8s_node_selector cannot spell (Gt, Lt)';
+  return reqs.length === 0 ? {} : { text: selectorText(reqs) };
+}
+
+function readBack(pool: K8sObject): ReadBack {
+  const spec = read.specOf(pool);
+  const subnet = read.cidrFrom(spec.subnet);
+  if (subnet === undefined) return notAdoptable('spec.subnet is not a CIDR');
+  const held = read.asArray(spec.exclusions).map(e => read.rangeBetween(read.at(e, 'startIP'), read.at(e, 'endIP')));
+  if (held.some(h => h === undefined)) return notAdoptable('an exclusion is not a startIP-endIP range');
+  const selector = selectorOf(spec);
+  if (typeof selector === 'string') return notAdoptable(selector);
+  const blockSize = typeof spec.perNodeBlockSize === 'number' ? spec.perNodeBlockSize : undefined;
+  const gateway = read.addressFrom(spec.gateway);
+  return adoptable({
+    spaces: [prefixSpace(subnet)],
+    held: held.flatMap(h => h ?? []),
+    ...(blockSize === undefined ? {} : { blockSize }),
+    ...(selector.text === undefined ? {} : { nodeSelector: selector.text }),
+    ...(gateway === undefined ? {} : { gateway }),
+    settings: present(spec, ['defaultGateway', 'routes', 'perNodeExclusions']),
+  });
+}
+
 export const nvIpamAdapter: PoolKindAdapter = defineAdapter({
   kind: KIND,
   label: 'NVIDIA IPAM',
@@ -168,6 +203,7 @@ export const nvIpamAdapter: PoolKindAdapter = defineAdapter({
   ],
   reads: [RESOURCES.pod],
   build,
+  readBack,
   allocations: observed => {
     const pools = read.listObserved(observed, RESOURCES.nvIpamIpPool);
     const nodeBlocks = pools.flatMap(pool =>

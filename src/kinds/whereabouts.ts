@@ -23,6 +23,8 @@ import type { Issues } from './kit/issues.ts';
 import * as read from './kit/observed.ts';
 import { RESOURCES } from './resources.ts';
 import { addressText, cidrText } from './kit/settings.ts';
+import type { AdoptedSpace, ReadBack } from './adapter.ts';
+import { adoptable, notAdoptable, present, rangeSpace } from './kit/readback.ts';
 
 const KIND = 'whereabouts';
 const DEFAULT_NAMESPACE = 'default';
@@ -335,6 +337,53 @@ function allocations(observed: ObservedObjects): Allocation[] {
   return [...fromPools, ...fromReservations];
 }
 
+/** One range entry back into NetBox terms: its space, the excludes inside it, and whether its edges are excluded. */
+function entryShape(entry: unknown): { space: AdoptedSpace; held: IpRange[]; edges: boolean | undefined } | string {
+  const parsed = entryNetwork(entry);
+  if (parsed === undefined || parsed.legacy !== null)
+    return 'a range entry is not a CIDR (legacy A-B/len or unreadable)';
+  const whole = ip.cidrRange(parsed.network);
+  const start = read.addressFrom(read.at(entry, 'range_start'))?.value ?? whole.start;
+  const end = read.addressFrom(read.at(entry, 'range_end'))?.value ?? whole.end;
+  const span: IpRange = { family: whole.family, start, end };
+  if (end < start || !ip.rangeContains(whole, span)) return 'range_start/range_end lie outside the range';
+  const excluded = read.asArray(read.at(entry, 'exclude')).map(e => read.cidrRangeFrom(e, true));
+  if (excluded.some(e => e === undefined)) return 'an exclude entry is not a CIDR';
+  const held = ip.intersectRanges([span], ip.mergeRanges(excluded.flatMap(e => e ?? [])));
+  const edges = ip.intersectRanges(networkAndBroadcast(parsed.network), [span]);
+  const edgesHeld = edges.length === 0 ? undefined : ip.subtractRanges(edges, held).length === 0;
+  return {
+    space: rangeSpace(span, parsed.network),
+    held: edgesHeld === true ? ip.subtractRanges(held, edges) : held,
+    edges: edgesHeld,
+  };
+}
+
+function readBack(nad: K8sObject): ReadBack {
+  const config = read.asRecord(read.parseJson(read.specOf(nad).config));
+  const ipam = whereaboutsIpam(read.specOf(nad));
+  if (config === undefined || ipam === undefined) return notAdoptable('its CNI config has no whereabouts IPAM section');
+  const shapes = rangeEntries(ipam).map(entryShape);
+  const problem = shapes.find(s => typeof s === 'string');
+  if (problem !== undefined) return notAdoptable(problem);
+  const entries = shapes.filter(s => typeof s !== 'string');
+  const edges = new Set(entries.flatMap(e => (e.edges === undefined ? [] : [e.edges])));
+  if (edges.size > 1) return notAdoptable('one range excludes its network and broadcast addresses, another does not');
+  const { cniVersion, name: _name, ipam: _ipam, ...template } = config;
+  const settings: Record<string, unknown> = {
+    ...present({ cniVersion, template }, ['cniVersion', 'template']),
+    ...present(ipam, ['enable_overlapping_ranges', 'routes']),
+  };
+  if (edges.size === 1) settings.excludeNetworkAndBroadcast = edges.has(true);
+  const gateway = read.addressFrom(ipam.gateway);
+  return adoptable({
+    spaces: entries.map(e => e.space),
+    held: entries.flatMap(e => e.held),
+    ...(gateway === undefined ? {} : { gateway }),
+    settings,
+  });
+}
+
 export const whereaboutsAdapter: PoolKindAdapter = defineAdapter({
   kind: KIND,
   label: 'Whereabouts',
@@ -358,4 +407,5 @@ export const whereaboutsAdapter: PoolKindAdapter = defineAdapter({
   reads: [RESOURCES.whereaboutsIpPool, RESOURCES.whereaboutsReservation],
   build,
   allocations,
+  readBack,
 });

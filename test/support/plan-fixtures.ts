@@ -63,6 +63,7 @@ function fake(f: FakeSpec): PoolKindAdapter {
     render: () => {
       throw new Error('fake adapters do not render');
     },
+    readBack: () => ({ ok: false, reason: 'fake adapters cannot be adopted' }),
     normalise: o => {
       const meta: ObjectMeta = { name: o.metadata.name };
       if (o.metadata.namespace !== undefined) meta.namespace = o.metadata.namespace;

@@ -4,7 +4,7 @@ import type { IpRange } from '../../ip/index.ts';
 import type { PoolIntent, PoolKind } from '../../model/intent.ts';
 import { apiVersionOf } from '../../model/k8s-object.ts';
 import type { K8sObject, ResourceType } from '../../model/k8s-object.ts';
-import type { PoolKindAdapter, RenderContext, RenderResult } from '../adapter.ts';
+import type { PoolKindAdapter, ReadBack, RenderContext, RenderResult } from '../adapter.ts';
 import type { ObservedObjects } from '../../model/k8s-object.ts';
 import type { NamespaceAssignment } from '../../model/desired.ts';
 import type { Allocation } from '../../model/allocation.ts';
@@ -80,6 +80,8 @@ export interface KindDefinition<T extends z.ZodObject> {
   drainNote: string;
   build(input: BuildInput<z.output<T>>): BuildOutput;
   allocations(observed: ObservedObjects): Allocation[];
+  /** A live pool object back into NetBox terms (adoption); see PoolShape. */
+  readBack(pool: K8sObject, observed: ObservedObjects): ReadBack;
 }
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -181,6 +183,8 @@ export function defineAdapter<T extends z.ZodObject>(def: KindDefinition<T>): Po
     drain,
     coveredRanges: covered,
     allocations: observed => def.allocations(observed),
+    readBack: (obj, observed) =>
+      rulesFor(obj) === pool ? def.readBack(obj, observed) : { ok: false, reason: `not a ${def.kind} pool object` },
   };
 }
 
