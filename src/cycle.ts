@@ -23,6 +23,8 @@ import { calculateWriteback } from './writeback/plan.ts';
 import { writebackSettings } from './writeback/settings.ts';
 import type { WritebackPlan } from './writeback/types.ts';
 import { calculatePlan } from './plan/plan.ts';
+import { buildDriftReport } from './drift/report.ts';
+import type { DriftReport } from './model/drift.ts';
 
 /**
  * One sync cycle, the pipeline in order:
@@ -232,4 +234,31 @@ export async function runWriteback(
   const report = await applyWriteback(deps.netbox, plan, settings);
   if (report.aborted !== undefined) log.error({ reason: report.aborted }, 'writeback stopped early');
   return { ...base, plan, report };
+}
+
+/**
+ * One drift cycle: a read-only sync cycle and a dry-run writeback (conflicts, stale records), and the report built
+ * from both. Nothing is written to either system.
+ */
+export async function runDriftReport(
+  deps: CycleDeps & { netbox: RecordsApi },
+  opts: { now?: Date } = {},
+): Promise<DriftReport> {
+  const now = opts.now ?? new Date();
+  const result = await runCycle(deps, { apply: false });
+  const wb = result.source.healthy ? await runWriteback(deps, { dryRun: true, now }) : undefined;
+  return buildDriftReport({
+    cluster: deps.config.cluster,
+    netboxUrl: deps.config.netbox.url,
+    source: result.source,
+    intents: result.intents,
+    issues: result.issues,
+    kinds: result.kinds,
+    allocations: result.allocations,
+    plan: result.plan,
+    adapters: deps.adapters,
+    threshold: deps.config.drift.utilisationThreshold,
+    ...(wb?.plan === undefined ? {} : { writeback: { conflicts: wb.plan.conflicts, kept: wb.plan.kept } }),
+    generatedAt: now.toISOString(),
+  });
 }

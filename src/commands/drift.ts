@@ -1,11 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { runCycle } from '../cycle.ts';
+import { runDriftReport } from '../cycle.ts';
 import { renderDriftHtml } from '../drift/html.ts';
 import { renderDriftJson } from '../drift/json.ts';
 import { renderDriftMarkdown } from '../drift/markdown.ts';
-import { buildDriftReport } from '../drift/report.ts';
 import type { DriftReport } from '../model/drift.ts';
 import { CommandError, pipelineDeps } from './wiring.ts';
 import type { PipelineOptions } from './wiring.ts';
@@ -40,20 +39,7 @@ async function runDrift(opts: DriftCommandOptions): Promise<number> {
   const { deps, close } = await pipelineDeps(opts);
   let report: DriftReport;
   try {
-    const result = await runCycle(deps, { apply: false });
-    report = buildDriftReport({
-      cluster: deps.config.cluster,
-      netboxUrl: deps.config.netbox.url,
-      source: result.source,
-      intents: result.intents,
-      issues: result.issues,
-      kinds: result.kinds,
-      allocations: result.allocations,
-      plan: result.plan,
-      adapters: deps.adapters,
-      threshold: deps.config.drift.utilisationThreshold,
-      generatedAt: new Date().toISOString(),
-    });
+    report = await runDriftReport(deps);
   } finally {
     close();
   }

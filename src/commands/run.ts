@@ -19,6 +19,7 @@ import { apiVersionOf } from '../model/k8s-object.ts';
 import { startHttpServer } from '../server/http.ts';
 import type { DriftProvider } from '../server/http.ts';
 import { CommandError, loadConfigOrFail, netboxClient } from './wiring.ts';
+import { LatestDrift } from '../daemon/drift.ts';
 
 /**
  * `run`: the daemon. Every `-c` file is one cluster; jobs run on BullMQ with REDIS_URL (redis.url), else in this
@@ -114,9 +115,10 @@ export async function runDaemon(opts: RunOptions, inject: RunInjections = {}): P
   if (!first) throw new CommandError('run needs at least one config file (-c FILE)');
   const logger = createLogger({ level: opts.logLevel ?? first.logLevel, pretty: prettyAvailable() });
   const runtimes = configs.map(c => clusterRuntime(c, opts, logger));
+  const latestDrift = new LatestDrift();
   const daemon = new Daemon({
     clusters: runtimes.map(r => r.spec),
-    jobs: jobFunctions({ writeback: inject.writeback, drift: inject.drift }),
+    jobs: jobFunctions({ writeback: inject.writeback, drift: inject.drift ?? latestDrift.job }),
     redis: first.redis,
     debounceMs: debounceMsOf(first),
     logger,
@@ -128,9 +130,10 @@ export async function runDaemon(opts: RunOptions, inject: RunInjections = {}): P
     webhookSecret: webhookSecret(first),
     maxBodyBytes: first.server.maxBodyBytes,
     clusterTags: new Map(configs.map(c => [c.cluster, c.selection.clusterTag])),
-    drift: inject.driftPages,
+    drift: inject.driftPages ?? latestDrift,
     logger,
   });
+  latestDrift.onReport = report => daemon.metrics.driftReport(report);
   const stopped = onShutdownSignal(logger, async () => {
     await Promise.all(watches.map(w => w.stop()));
     const finished = await daemon.stop(durationMsOrDefault(first));

@@ -185,10 +185,17 @@ const schema = z.strictObject({
         .meta({ description: 'How long a record whose allocation is gone stays, marked stale, before it is deleted.' }),
       customFields: z
         .strictObject({
-          cluster: cfName.default('k8s_cluster'),
-          owner: cfName.default('k8s_owner'),
-          pool: cfName.default('k8s_pool'),
-          staleSince: cfName.default('k8s_stale_since'),
+          cluster: cfName.default('k8s_cluster').meta({ description: 'Custom field: the cluster of the allocation.' }),
+          owner: cfName
+            .default('k8s_owner')
+            .meta({ description: 'Custom field: who holds it (`namespace/pod`, `namespace/service`, `node/<name>`).' }),
+          pool: cfName.default('k8s_pool').meta({ description: 'Custom field: the pool (`kind:namespace/name`).' }),
+          staleSince: cfName
+            .default('k8s_stale_since')
+            .meta({
+              description:
+                'Custom field: when the allocation went away (the record is deleted after the grace period).',
+            }),
         })
         .prefault({})
         .meta({ description: 'Names of the custom fields writeback fills (`netbox bootstrap` creates them).' }),

@@ -1,6 +1,18 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobType } from '../config/daemon.ts';
 import type { JobOutcome } from './jobs.ts';
+import {
+  CYCLES_TOTAL,
+  DRIFT_ENTRIES,
+  DRIFT_SOURCE_HEALTHY,
+  LAST_SUCCESSFUL_CYCLE,
+  POOL_SIZE_ADDRESSES,
+  POOL_USED_ADDRESSES,
+  POOL_UTILISATION_RATIO,
+  UTILISATION_THRESHOLD_RATIO,
+  driftGauges,
+} from '../drift/metrics.ts';
+import type { DriftReport } from '../model/drift.ts';
 
 /**
  * The daemon's Prometheus metrics, on a registry of its own (`/metrics`). Named per stage like external-dns:
@@ -18,6 +30,10 @@ export class DaemonMetrics {
   readonly #lastSuccess: Gauge<'job' | 'cluster'>;
   readonly #triggers: Counter<'source' | 'job'>;
   readonly webhooks: Counter<'result'>;
+  readonly #cycles: Counter<'cluster' | 'outcome'>;
+  readonly #lastSuccessfulCycle: Gauge<'cluster'>;
+  /** The drift report's gauges (names shared with deploy/alerts via src/drift/metrics.ts). */
+  readonly #drift: Map<string, Gauge>;
 
   constructor(queueDepth: () => Promise<Record<string, number>>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'nbsync_' });
@@ -65,6 +81,31 @@ export class DaemonMetrics {
       labelNames: ['result'],
       registers,
     });
+    this.#cycles = new Counter({
+      name: CYCLES_TOTAL,
+      help: 'Sync cycles by outcome (success, failure), per cluster',
+      labelNames: ['cluster', 'outcome'],
+      registers,
+    });
+    this.#lastSuccessfulCycle = new Gauge({
+      name: LAST_SUCCESSFUL_CYCLE,
+      help: 'When a sync cycle last succeeded, per cluster (unix seconds)',
+      labelNames: ['cluster'],
+      registers,
+    });
+    const gauge = (name: string, help: string, labelNames: string[]): [string, Gauge] => [
+      name,
+      new Gauge({ name, help, labelNames, registers }),
+    ];
+    const poolLabels = ['cluster', 'kind', 'namespace', 'pool'];
+    this.#drift = new Map([
+      gauge(DRIFT_ENTRIES, 'Drift report entries by category, per cluster', ['cluster', 'category']),
+      gauge(DRIFT_SOURCE_HEALTHY, 'Whether the last drift report could read NetBox (1) or not (0)', ['cluster']),
+      gauge(UTILISATION_THRESHOLD_RATIO, 'Utilisation at which pools are flagged', ['cluster']),
+      gauge(POOL_USED_ADDRESSES, 'Addresses of a pool in use (live allocations)', poolLabels),
+      gauge(POOL_SIZE_ADDRESSES, 'Assignable addresses of a pool', poolLabels),
+      gauge(POOL_UTILISATION_RATIO, 'Used / assignable addresses of a pool', poolLabels),
+    ]);
     new Gauge({
       name: 'nbsync_queue_jobs',
       help: 'Jobs waiting or running, by state',
@@ -78,6 +119,16 @@ export class DaemonMetrics {
     });
   }
 
+  /** The latest drift report of a cluster as gauges; a pool gone from the report leaves no stale series. */
+  async driftReport(report: DriftReport): Promise<void> {
+    for (const gauge of this.#drift.values()) {
+      for (const series of (await gauge.get()).values) {
+        if (series.labels['cluster'] === report.cluster) gauge.remove(series.labels as Record<string, string>);
+      }
+    }
+    for (const sample of driftGauges(report)) this.#drift.get(sample.name)?.set(sample.labels, sample.value);
+  }
+
   started(job: JobType, cluster: string): JobTimer {
     this.#lastAttempt.set({ job, cluster }, Date.now() / 1000);
     return this.#duration.startTimer({ job, cluster });
@@ -87,7 +138,10 @@ export class DaemonMetrics {
     const ok = outcome?.ok === true;
     stop({ result: ok ? 'success' : 'failure' });
     if (ok) this.#lastSuccess.set({ job, cluster }, Date.now() / 1000);
-    else this.#errors.inc({ cluster, job, kind: 'job' });
+    if (job === 'sync') {
+      this.#cycles.inc({ cluster, outcome: ok ? 'success' : 'failure' });
+      if (ok) this.#lastSuccessfulCycle.set({ cluster }, Date.now() / 1000);
+    } else this.#errors.inc({ cluster, job, kind: 'job' });
     for (const c of outcome?.changes ?? []) this.#changes.inc({ cluster, kind: c.kind, action: c.action }, c.count);
     for (const e of outcome?.errors ?? []) this.#errors.inc({ cluster, job, kind: e.kind }, e.count);
   }

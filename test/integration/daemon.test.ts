@@ -10,6 +10,7 @@ import type { DaemonProcess, LogLine } from '../support/daemon-process.ts';
 import { prefixBody, startLab } from '../support/e2e.ts';
 import type { Lab } from '../support/e2e.ts';
 import { admin, adminGet, typePath } from './sync-support.ts';
+import { loadBalancerService } from './e2e/allocations.ts';
 
 /**
  * `run` as a user runs it: a child process with a config file, the real apiserver, the NetBox emulator (which
@@ -41,7 +42,10 @@ describe('run, embedded (no Redis): schedule, signed webhooks, watches, SIGTERM'
       prefixBody(lab, '10.91.0.0/24', 'k8s-pod', { k8s_pool_name: `first-${lab.cluster}` }),
     );
     const port = await freePort();
-    const config = writeDaemonConfig(lab, dir, { port, schedule: { sync: { every: '1h' }, drift: false } });
+    const config = writeDaemonConfig(lab, dir, {
+      port,
+      schedule: { sync: { every: '1h' }, writeback: { every: '1h' }, drift: { every: '1h' } },
+    });
     daemon = await startDaemon(
       ['-c', config],
       {
@@ -126,6 +130,56 @@ describe('run, embedded (no Redis): schedule, signed webhooks, watches, SIGTERM'
     );
     await daemon.waitForLine(after(finished('sync')), 20_000, 'the sync the watch queued');
     await waitFor(`pool ${name} restored`, poolExists(name), { timeoutMs: 20_000 });
+  });
+
+  it('runs writeback and drift at start: /drift.json serves the report, its gauges are on /metrics', async () => {
+    await daemon.waitForLine(finished('writeback'), 30_000, 'the first writeback');
+    await daemon.waitForLine(finished('drift'), 30_000, 'the first drift report');
+    const json = await fetch(`${daemon.url}/drift.json`);
+    expect(json.status).toBe(200);
+    expect(await json.json()).toMatchObject({ cluster: lab.cluster });
+    const page = await fetch(`${daemon.url}/drift`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(lab.cluster);
+    const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
+    expect(metrics).toContain(`netbox_ippool_sync_drift_source_healthy{cluster="${lab.cluster}"} 1`);
+    expect(metrics).toMatch(
+      new RegExp(`netbox_ippool_sync_cycles_total\\{cluster="${lab.cluster}",outcome="success"\\} [1-9]`),
+    );
+  });
+
+  it('a new allocation reaches NetBox after the watch fires', async () => {
+    const pool = `lb-${lab.cluster}`;
+    await lab.client.create(
+      'ipam/prefixes',
+      prefixBody(lab, '10.92.0.0/28', 'k8s-loadbalancer', { k8s_pool_name: pool }),
+    );
+    await waitFor(
+      `MetalLB pool ${pool}`,
+      async () => (await adminGet(RESOURCES.metallbIpAddressPool, pool, 'metallb-system')) !== null,
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    const from = daemon.lines.length;
+    const service = await loadBalancerService({
+      namespace: 'default',
+      name: `web-${lab.cluster}`,
+      ip: '10.92.0.5',
+      pool,
+    });
+    await daemon.waitForLine(
+      l => daemon.lines.indexOf(l) >= from && l.msg === 'watch queued writeback',
+      20_000,
+      'the watch trigger for writeback',
+    );
+    const tag = [lab.config.selection.managedTag, lab.clusterTag];
+    await waitFor(
+      'the Service address recorded in NetBox',
+      async () => (await lab.client.listIpAddresses({ tag })).some(a => a.address === '10.92.0.5/28'),
+      { timeoutMs: 30_000 },
+    );
+    await service.remove();
   });
 
   it('SIGTERM mid-job lets the job finish and exits 0', async () => {
