@@ -4,7 +4,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /**
- * Child processes for test servers (etcd, kube-apiserver, redis-server): started with output to a log file,
+ * Child processes for test servers (etcd, kube-apiserver, redis-server, PostgreSQL, NetBox): started with output to a log file,
  * stopped with SIGTERM then SIGKILL, and always killed when this process exits so no test run leaves strays.
  */
 
@@ -28,10 +28,32 @@ export interface ManagedProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-export function startProcess(name: string, bin: string, args: string[], logFile: string): ManagedProcess {
+export interface StartProcessOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Run as this user and group (PostgreSQL refuses to run as root). */
+  uid?: number;
+  gid?: number;
+  /** The signal that asks for a clean stop (default SIGTERM; PostgreSQL's fast shutdown is SIGINT). */
+  stopSignal?: NodeJS.Signals;
+}
+
+export function startProcess(
+  name: string,
+  bin: string,
+  args: string[],
+  logFile: string,
+  opts: StartProcessOptions = {},
+): ManagedProcess {
   installExitHook();
   const log = createWriteStream(logFile);
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.env === undefined ? {} : { env: opts.env }),
+    ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+    ...(opts.uid === undefined ? {} : { uid: opts.uid }),
+    ...(opts.gid === undefined ? {} : { gid: opts.gid }),
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   live.add(child);
@@ -46,7 +68,7 @@ export function startProcess(name: string, bin: string, args: string[], logFile:
   const stop = async (graceMs = 10_000): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
+    child.kill(opts.stopSignal ?? 'SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);

@@ -12,6 +12,8 @@ import { freePort, startProcess, waitFor } from './process.ts';
 export interface TestRedis {
   url: string;
   version: string;
+  /** The server's pid when we started it. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -34,8 +36,9 @@ export async function redisCommand(url: string, command: string): Promise<string
   });
 }
 
-export async function startRedis(): Promise<TestRedis> {
-  const preset = process.env['REDIS_URL'];
+/** `private: true` always starts a server of its own (NetBox's queues and cache must not share the tests'). */
+export async function startRedis(opts: { private?: boolean } = {}): Promise<TestRedis> {
+  const preset = opts.private === true ? undefined : process.env['REDIS_URL'];
   if (preset) {
     const pong = await redisCommand(preset, 'PING');
     if (!pong.startsWith('+PONG')) throw new Error(`REDIS_URL ${preset} did not answer PING: ${pong.trim()}`);
@@ -87,6 +90,7 @@ export async function startRedis(): Promise<TestRedis> {
   return {
     url,
     version,
+    ...(proc.child.pid === undefined ? {} : { pid: proc.child.pid }),
     stop: async () => {
       await proc.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -190,12 +190,9 @@ const schema = z.strictObject({
             .default('k8s_owner')
             .meta({ description: 'Custom field: who holds it (`namespace/pod`, `namespace/service`, `node/<name>`).' }),
           pool: cfName.default('k8s_pool').meta({ description: 'Custom field: the pool (`kind:namespace/name`).' }),
-          staleSince: cfName
-            .default('k8s_stale_since')
-            .meta({
-              description:
-                'Custom field: when the allocation went away (the record is deleted after the grace period).',
-            }),
+          staleSince: cfName.default('k8s_stale_since').meta({
+            description: 'Custom field: when the allocation went away (the record is deleted after the grace period).',
+          }),
         })
         .prefault({})
         .meta({ description: 'Names of the custom fields writeback fills (`netbox bootstrap` creates them).' }),

@@ -35,7 +35,7 @@ describe('run, embedded (no Redis): schedule, signed webhooks, watches, SIGTERM'
   let daemon: DaemonProcess;
 
   beforeAll(async () => {
-    lab = await startLab({ roles: { 'k8s-pod': 'calico', 'k8s-loadbalancer': 'metallb' } });
+    lab = await startLab({ roles: { 'k8s-pod': 'calico', 'k8s-loadbalancer': 'metallb' }, netbox: 'emulator' });
     dir = mkdtempSync(join(tmpdir(), 'nbsync-run-'));
     await lab.client.create(
       'ipam/prefixes',
@@ -109,8 +109,8 @@ describe('run, embedded (no Redis): schedule, signed webhooks, watches, SIGTERM'
   it('a NetBox change with its signed webhook reaches the cluster within one debounce (the schedule is 1h)', async () => {
     const name = `hooked-${lab.cluster}`;
     await lab.client.create('ipam/prefixes', prefixBody(lab, '10.91.1.0/24', 'k8s-pod', { k8s_pool_name: name }));
-    await lab.netbox.webhooksIdle();
-    const delivered = lab.netbox.deliveries().filter(d => d.url.endsWith('/webhooks/netbox'));
+    await lab.emulator.webhooksIdle();
+    const delivered = lab.emulator.deliveries().filter(d => d.url.endsWith('/webhooks/netbox'));
     expect(delivered.at(-1)?.status).toBe(202);
     expect(delivered.at(-1)?.error ?? null).toBeNull();
     await waitFor(`pool ${name} after the webhook`, poolExists(name), { timeoutMs: 20_000 });
@@ -183,7 +183,7 @@ describe('run, embedded (no Redis): schedule, signed webhooks, watches, SIGTERM'
   });
 
   it('SIGTERM mid-job lets the job finish and exits 0', async () => {
-    lab.netbox.setKnobs({ latencyMs: 300 });
+    lab.emulator.setKnobs({ latencyMs: 300 });
     try {
       const started = daemon.lines.length;
       await lab.client.create(
@@ -203,7 +203,7 @@ describe('run, embedded (no Redis): schedule, signed webhooks, watches, SIGTERM'
       expect(shutdown).toBeGreaterThan(daemon.lines.indexOf(start));
       expect(daemon.lines.indexOf(end as LogLine)).toBeGreaterThan(shutdown);
     } finally {
-      lab.netbox.setKnobs({ latencyMs: 0 });
+      lab.emulator.setKnobs({ latencyMs: 0 });
     }
   });
 });
@@ -214,14 +214,14 @@ describe('run with Redis: two replicas on one queue', () => {
   const replicas: DaemonProcess[] = [];
 
   beforeAll(async () => {
-    lab = await startLab({ roles: { 'k8s-pod': 'calico', 'k8s-loadbalancer': 'metallb' } });
+    lab = await startLab({ roles: { 'k8s-pod': 'calico', 'k8s-loadbalancer': 'metallb' }, netbox: 'emulator' });
     dir = mkdtempSync(join(tmpdir(), 'nbsync-run-redis-'));
     await lab.client.create(
       'ipam/prefixes',
       prefixBody(lab, '10.92.0.0/24', 'k8s-pod', { k8s_pool_name: `ha-${lab.cluster}` }),
     );
     // Slow NetBox answers make every sync last a while, so overlapping runs would show.
-    lab.netbox.setKnobs({ latencyMs: 40 });
+    lab.emulator.setKnobs({ latencyMs: 40 });
     const env = {
       DAEMON_NETBOX_TOKEN: lab.netbox.tokens.v2,
       KUBECONFIG: inject('kubeconfigPath'),
