@@ -1,3 +1,4 @@
+import type { WritebackPlan } from '../writeback/types.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ADAPTERS } from '../kinds/registry.ts';
@@ -269,13 +270,19 @@ describe('buildDriftReport: issues, writeback, source', () => {
   });
 
   it('stale: only kept records in their grace period, linked by id', () => {
-    const kept = [
+    const kept: WritebackPlan['kept'] = [
       {
         key: 'ip-address|global|10.6.0.5',
         id: 31,
+        why: 'stale',
         reason: 'stale since 2026-01-01T00:00:00.000Z, in its grace period',
       },
-      { key: 'ip-address|global|10.6.0.6', id: 32, reason: 'metallb allocations were not fully read this cycle' },
+      {
+        key: 'ip-address|global|10.6.0.6',
+        id: 32,
+        why: 'not-read',
+        reason: 'metallb allocations were not fully read this cycle',
+      },
     ];
     const entries = buildDriftReport(input({ writeback: { kept } })).entries;
     expect(entries).toEqual([

@@ -95,7 +95,7 @@ function writebackConflictEntry(c: WritebackConflict, input: DriftInput): DriftE
 function staleEntries(kept: WritebackPlan['kept'], netboxUrl: string): DriftEntry[] {
   // Writeback keeps records for two reasons; only those waiting out the grace period are stale (writeback/plan.ts).
   return kept
-    .filter(k => /grace period/.test(k.reason))
+    .filter(k => k.why === 'stale')
     .map(k => {
       const [model, , space] = k.key.split('|') as [RecordModel, string, string];
       return {

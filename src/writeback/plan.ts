@@ -74,7 +74,12 @@ export function calculateWriteback(input: WritebackInput): WritebackPlan {
     const pool = stringOf(r.customFields[f.pool]);
     const kind = kindOfPool(pool);
     if (kind !== undefined && !input.readKinds.has(kind)) {
-      kept.push({ key: r.key, id: r.id, reason: `${kind} allocations were not fully read this cycle` });
+      kept.push({
+        key: r.key,
+        id: r.id,
+        why: 'not-read',
+        reason: `${kind} allocations were not fully read this cycle`,
+      });
       continue;
     }
     const since = Date.parse(stringOf(r.customFields[f.staleSince]));
@@ -92,7 +97,8 @@ export function calculateWriteback(input: WritebackInput): WritebackPlan {
       const why = `stale since ${new Date(since).toISOString()}, past the grace period`;
       changes.push({ action: 'delete', id: r.id, model: r.model, key: r.key, why });
     } else {
-      kept.push({ key: r.key, id: r.id, reason: `stale since ${new Date(since).toISOString()}, in its grace period` });
+      const reason = `stale since ${new Date(since).toISOString()}, in its grace period`;
+      kept.push({ key: r.key, id: r.id, why: 'stale', reason });
     }
   }
 

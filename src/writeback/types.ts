@@ -104,7 +104,7 @@ export interface WritebackConflict {
 export interface WritebackPlan {
   changes: WritebackChange[];
   conflicts: WritebackConflict[];
-  /** Records left alone this cycle and why (a kind not fully read, a stale record in its grace period). */
-  kept: { key: string; id: number; reason: string }[];
+  /** Records left alone this cycle and why: `stale` (in its grace period) or `not-read` (its kind was not fully read). */
+  kept: { key: string; id: number; why: 'stale' | 'not-read'; reason: string }[];
   summary: Record<WritebackChange['action'] | 'conflict' | 'unchanged' | 'kept', number>;
 }

@@ -300,7 +300,7 @@ describe('calculateWriteback', () => {
     const p = plan({ owned: [owned], readKinds: new Set(['calico']) });
     expect(p.changes).toEqual([]);
     expect(p.kept).toEqual([
-      { key: owned.key, id: 1, reason: 'whereabouts allocations were not fully read this cycle' },
+      { key: owned.key, id: 1, why: 'not-read', reason: 'whereabouts allocations were not fully read this cycle' },
     ]);
   });
 

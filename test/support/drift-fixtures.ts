@@ -145,6 +145,7 @@ export function fullDriftInput(): DriftInput {
         {
           key: 'ip-address|global|10.21.0.30',
           id: 77,
+          why: 'stale',
           reason: 'stale since 2026-11-20T08:00:00.000Z, in its grace period',
         },
       ],
