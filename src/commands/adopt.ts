@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { adoptionCandidates, adoptPool, poolAdapterOf } from '../adopt/adopt.ts';
 import { proveAgainst } from '../adopt/prove.ts';
 import type { Adoption } from '../adopt/types.ts';
@@ -23,7 +22,7 @@ import { findVrf, readNeighbourhood, removeTag, writeNetBoxSide } from '../netbo
 import type { NetBoxClient } from '../netbox/client/index.ts';
 import { readSnapshot } from '../netbox/source.ts';
 import { formatValue } from '../plan/diff.ts';
-import { commandLogger, loadConfigOrFail, netboxClient } from './wiring.ts';
+import { commandLogger, loadConfigOrFail, netboxClient, outputOption } from './wiring.ts';
 import type { CommonOptions } from './wiring.ts';
 
 /** `adopt` and `release`: bring hand-written pools under management without changing them, and let them go. */
@@ -230,7 +229,7 @@ export function registerAdoptCommands(program: Command, setExit: (code: number) 
       'bring hand-written pools under management, unchanged (exit 0 all adopted, 2 some left alone, 1 error)',
     )
     .option('--vrf <name>', 'record the pools in this NetBox VRF (default: the global table)')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(outputOption())
     .action(async (opts: AdoptCommandOptions) => {
       const dryRun = opts.dryRun === true;
       const report = await withDeps(opts, deps =>

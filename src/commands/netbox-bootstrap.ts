@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { loadConfig } from '../config/config.ts';
 import type { Config } from '../config/config.ts';
 import { formatIssue } from '../model/issue.ts';
@@ -8,6 +7,7 @@ import type { BootstrapApi, BootstrapPlan, BootstrapReport, StepResult } from '.
 import { loadToken, NetBoxClient, NetBoxConfigError } from '../netbox/client/index.ts';
 import type { NetBoxToken } from '../netbox/client/index.ts';
 import type { TokenSource } from '../model/netbox.ts';
+import { outputOption } from './wiring.ts';
 
 /**
  * `netbox bootstrap`: creates, idempotently, the roles, tags, choice set and custom fields DESIGN.md §4 needs.
@@ -63,7 +63,7 @@ export function registerNetboxBootstrap(program: Command, deps: NetboxBootstrapD
     .option('--cluster <name>', 'cluster name; the cluster tag is k8s-<name> (default: cluster from --config)')
     .option('-c, --config <file>', 'config file to take the cluster, tag, role and custom field names from')
     .option('--dry-run', 'read NetBox and print what would be created or changed, write nothing')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(outputOption())
     .action(async (opts: NetboxBootstrapOptions) => {
       deps.setExit(await runNetboxBootstrap(opts, deps));
     });

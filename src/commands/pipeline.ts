@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { formatIssue } from '../model/issue.ts';
 import { runCycle } from '../cycle.ts';
 import type { CycleResult } from '../cycle.ts';
 import type { ApplyReport } from '../k8s/apply.ts';
 import { formatPlan, planExitCode, planToJson } from '../plan/format.ts';
 import { renderToDirectory } from './render-gitops.ts';
-import { pipelineDeps } from './wiring.ts';
+import { outputOption, pipelineDeps } from './wiring.ts';
 import type { PipelineOptions } from './wiring.ts';
 
 /** `plan`, `apply` and `render`: the pipeline's one-shot commands. */
@@ -20,9 +19,6 @@ interface ApplyCommandOptions extends PlanCommandOptions {
   dryRun?: boolean;
   serverDryRun?: boolean;
 }
-
-const outputOption = (): Option =>
-  new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 
 function commonPipelineOptions(cmd: Command): Command {
   return cmd

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Option } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import type { Config } from '../config/config.ts';
 import { loadConfig, netboxTokenSource } from '../config/config.ts';
@@ -106,3 +107,8 @@ export async function pipelineDeps(
 }
 
 function noop(): void {}
+
+/** `-o text|json`, the same on every command that prints a result. */
+export function outputOption(): Option {
+  return new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
+}

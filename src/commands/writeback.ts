@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { runWriteback } from '../cycle.ts';
 import type { WritebackCycleResult } from '../cycle.ts';
 import { formatWritebackPlan } from '../writeback/format.ts';
-import { pipelineDeps } from './wiring.ts';
+import { outputOption, pipelineDeps } from './wiring.ts';
 import type { PipelineOptions } from './wiring.ts';
 
 /** `writeback`: one writeback cycle — live allocations recorded in NetBox. */
@@ -45,7 +44,7 @@ export function registerWritebackCommand(program: Command, setExit: (code: numbe
     .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--log-level <level>', 'log level on stderr (default warn)')
     .option('--dry-run', 'print what would be written; write nothing')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(outputOption())
     .action(async (opts: WritebackCommandOptions) => {
       const { deps, close } = await pipelineDeps(opts);
       try {

@@ -326,7 +326,7 @@ describe('run: schedule, server, redis and their environment overrides', () => {
   });
 
   it.each([
-    [{ NBSYNC_PORT: 'eighty' }, {}, 'server.port: expected a port number 0-65535'],
+    [{ NBSYNC_PORT: 'eighty' }, {}, 'server.port: expected an integer 0-65535'],
     [{ REDIS_URL: 'localhost:6379' }, {}, 'redis.url: expected a redis:// or rediss:// URL'],
     [{ LOG_LEVEL: 'loud' }, {}, 'logLevel: expected fatal, error, warn, info, debug, trace or silent'],
     [{}, { schedule: { sync: { every: '5 minutes' } } }, 'schedule.sync.every: expected the interval as a duration'],

@@ -2,6 +2,7 @@ import { isRecord } from '../model/values.ts';
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { envName, int, oneOf, optionalText, text } from './fields.ts';
 import { defaultRoleKinds, POOL_KINDS } from '../kinds/registry.ts';
 import type { PoolKind } from '../model/intent.ts';
 import type { Issue } from '../model/issue.ts';
@@ -18,7 +19,6 @@ import { redisSchema, scheduleSchema, serverSchema } from './daemon.ts';
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SLUG = /^[-a-zA-Z0-9_]+$/;
 const CUSTOM_FIELD_NAME = /^[a-z0-9_]+$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Error option that says `required` for a missing value and `text` for a wrong one. */
 const expect = (text: string) => ({
@@ -33,13 +33,6 @@ const label = (what: string) =>
 
 const slug = z.string().regex(SLUG, { error: 'expected a NetBox slug (letters, digits, "-" and "_")' });
 const cfName = z.string().regex(CUSTOM_FIELD_NAME, { error: 'expected a custom field name ([a-z0-9_]+)' });
-const int = (min: number, max: number) =>
-  z
-    .int({ error: `expected an integer ${min}-${max}` })
-    .min(min, { error: `expected ${min}-${max}` })
-    .max(max, {
-      error: `expected ${min}-${max}`,
-    });
 const poolKind = z.enum(POOL_KINDS, { error: `expected a pool kind: one of ${POOL_KINDS.join(', ')}` });
 
 /** IP roles NetBox uses for first-hop redundancy addresses: the ones that are a subnet's default gateway. */
@@ -51,21 +44,12 @@ const netboxSchema = z.strictObject(
     url: z
       .url({ protocol: /^https?$/, ...expect('expected an http(s) URL, e.g. https://netbox.example.com') })
       .meta({ description: 'Base URL, `http(s)://host[:port]`, without `/api`.' }),
-    tokenEnv: z
-      .string()
-      .regex(ENV_NAME, { error: 'expected an environment variable name' })
-      .default('NETBOX_TOKEN')
-      .meta({ description: 'Name of the environment variable holding the API token.' }),
-    tokenFile: z
-      .string()
-      .min(1)
-      .default('/var/run/secrets/netbox/token')
-      .meta({ description: 'File read for the token when the variable is unset (a mounted Secret).' }),
-    caFile: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({ description: "PEM bundle of the CA that signed NetBox's certificate." }),
+    tokenEnv: envName('NETBOX_TOKEN', 'Name of the environment variable holding the API token.'),
+    tokenFile: text(
+      '/var/run/secrets/netbox/token',
+      'File read for the token when the variable is unset (a mounted Secret).',
+    ),
+    caFile: optionalText("PEM bundle of the CA that signed NetBox's certificate."),
     insecureSkipVerify: z
       .boolean({ error: 'expected true or false' })
       .default(false)
@@ -157,17 +141,16 @@ const schema = z.strictObject({
         })
         .default('reserved')
         .meta({ description: 'NetBox status of IP addresses written for live allocations.' }),
-      blockStatus: z
-        .enum(['active', 'reserved', 'deprecated'], { error: 'expected active, reserved or deprecated' })
-        .default('reserved')
-        .meta({ description: 'NetBox status of prefixes and IP ranges written for per-node blocks.' }),
-      perNodeBlocks: z
-        .enum(['prefix', 'ip-range', 'none'], { error: 'expected prefix, ip-range or none' })
-        .default('prefix')
-        .meta({
-          description:
-            'How per-node blocks are recorded: `prefix`, `ip-range` (a block that is no CIDR is always an IP range) or `none`.',
-        }),
+      blockStatus: oneOf(
+        ['active', 'reserved', 'deprecated'],
+        'reserved',
+        'NetBox status of prefixes and IP ranges written for per-node blocks.',
+      ),
+      perNodeBlocks: oneOf(
+        ['prefix', 'ip-range', 'none'],
+        'prefix',
+        'How per-node blocks are recorded: `prefix`, `ip-range` (a block that is no CIDR is always an IP range) or `none`.',
+      ),
       kinds: z
         .partialRecord(poolKind, z.enum(RECORD_GRAINS, { error: `expected one of ${RECORD_GRAINS.join(', ')}` }))
         .default({})

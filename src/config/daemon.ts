@@ -1,5 +1,6 @@
 import nodeCron from 'node-cron';
 import { z } from 'zod';
+import { envName, int, optionalText, text } from './fields.ts';
 
 /**
  * The sections only `run` reads: when each job runs (`schedule`), the HTTP server (`server`) and the optional
@@ -65,31 +66,15 @@ export const scheduleSchema = z
 
 export const serverSchema = z
   .strictObject({
-    address: z
-      .string()
-      .min(1)
-      .default('0.0.0.0')
-      .meta({ description: 'Address the HTTP server binds (`/healthz`, `/readyz`, `/metrics`, webhooks).' }),
-    port: z
-      .int({ error: 'expected a port number 0-65535' })
-      .min(0, { error: 'expected 0-65535' })
-      .max(65535, { error: 'expected 0-65535' })
+    address: text('0.0.0.0', 'Address the HTTP server binds (`/healthz`, `/readyz`, `/metrics`, webhooks).'),
+    port: int(0, 65535)
       .default(8080)
       .meta({ description: 'Port of the HTTP server (0: any free port, logged at start).' }),
-    webhookSecretEnv: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' })
-      .default('NETBOX_WEBHOOK_SECRET')
-      .meta({ description: 'Environment variable holding the NetBox webhook secret.' }),
-    webhookSecretFile: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({ description: 'File read for the webhook secret when the variable is unset. No secret: webhooks off.' }),
-    maxBodyBytes: z
-      .int({ error: 'expected an integer 1024-16777216' })
-      .min(1024, { error: 'expected 1024-16777216' })
-      .max(16 * 1024 * 1024, { error: 'expected 1024-16777216' })
+    webhookSecretEnv: envName('NETBOX_WEBHOOK_SECRET', 'Environment variable holding the NetBox webhook secret.'),
+    webhookSecretFile: optionalText(
+      'File read for the webhook secret when the variable is unset. No secret: webhooks off.',
+    ),
+    maxBodyBytes: int(1024, 16 * 1024 * 1024)
       .default(1024 * 1024)
       .meta({ description: 'Largest webhook body accepted; larger ones get 413.' }),
   })

@@ -57,18 +57,16 @@ export class DaemonMetrics {
       labelNames: ['cluster', 'job', 'kind'],
       registers,
     });
-    this.#lastAttempt = new Gauge({
-      name: 'nbsync_last_attempt_timestamp_seconds',
-      help: 'When a job last started, per job and cluster',
-      labelNames: ['job', 'cluster'],
-      registers,
-    });
-    this.#lastSuccess = new Gauge({
-      name: 'nbsync_last_success_timestamp_seconds',
-      help: 'When a job last finished successfully, per job and cluster',
-      labelNames: ['job', 'cluster'],
-      registers,
-    });
+    const jobGauge = (name: string, help: string) =>
+      new Gauge({ name, help, labelNames: ['job', 'cluster'] as const, registers });
+    this.#lastAttempt = jobGauge(
+      'nbsync_last_attempt_timestamp_seconds',
+      'When a job last started, per job and cluster',
+    );
+    this.#lastSuccess = jobGauge(
+      'nbsync_last_success_timestamp_seconds',
+      'When a job last finished successfully, per job and cluster',
+    );
     this.#triggers = new Counter({
       name: 'nbsync_triggers_total',
       help: 'Jobs queued by a trigger: schedule, webhook or watch',

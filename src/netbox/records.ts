@@ -70,19 +70,20 @@ export function identityOf(
   return { space: `${start}-${end}`, location: { start_address: r.start_address, end_address: r.end_address } };
 }
 
-function toOwned(model: RecordModel, row: NbRecord): OwnedRecord | undefined {
+/** The fields every record view shares: identity, key, where NetBox keeps it, its tags. */
+function recordView(model: RecordModel, row: NbRecord) {
   const id = identityOf(model, row);
   if (id === undefined) return undefined;
   const vrf = row.vrf?.id ?? null;
+  const key = recordKey(model, vrf, id.space);
+  return { model, vrf, space: id.space, key, id: row.id, url: row.url, tags: slugs(row.tags), location: id.location };
+}
+
+function toOwned(model: RecordModel, row: NbRecord): OwnedRecord | undefined {
+  const view = recordView(model, row);
+  if (view === undefined) return undefined;
   return {
-    model,
-    vrf,
-    space: id.space,
-    key: recordKey(model, vrf, id.space),
-    id: row.id,
-    url: row.url,
-    location: id.location,
-    tags: slugs(row.tags),
+    ...view,
     customFields: { ...row.custom_fields },
     description: row.description ?? '',
     dnsName: model === 'ip-address' ? ((row as NbIpAddress).dns_name ?? '') : '',
@@ -120,19 +121,10 @@ export function foreignRecords(snapshot: NetBoxSnapshot, owned: readonly OwnedRe
   for (const [model, list] of rows) {
     for (const row of list) {
       if (ours.has(`${model}#${row.id}`)) continue;
-      const id = identityOf(model, row);
-      if (id === undefined) continue;
-      const vrf = row.vrf?.id ?? null;
-      out.set(`${model}#${row.id}`, {
-        model,
-        vrf,
-        space: id.space,
-        key: recordKey(model, vrf, id.space),
-        id: row.id,
-        url: row.url,
-        display: row.display,
-        tags: slugs(row.tags),
-      });
+      const view = recordView(model, row);
+      if (view === undefined) continue;
+      const { location: _location, ...identity } = view;
+      out.set(`${model}#${row.id}`, { ...identity, display: row.display });
     }
   }
   return [...out.values()];

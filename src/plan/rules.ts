@@ -71,6 +71,23 @@ export function aboutObject(
   return c;
 }
 
+/** An update or replace: the desired object sent over the observed one, with the field diff. */
+function rewrite(
+  action: 'update' | 'replace',
+  adapter: PoolKindAdapter,
+  pair: { d: DesiredObject; o: K8sObject; cmp: Comparison },
+  why: string,
+): Change {
+  const { d, o, cmp } = pair;
+  return {
+    ...aboutObject(adapter.kind, d.object, d.sources, why),
+    action,
+    desired: d.object,
+    observed: o,
+    diff: cmp.diff,
+  };
+}
+
 /** A note (blocked, invalid, unmanaged) about one object. */
 export function noteFor(
   action: NoteChange['action'],
@@ -234,13 +251,7 @@ function replaceStep(
     }
   }
   const why = `${what} cannot change in place: replace`;
-  const c: Change = {
-    ...aboutObject(adapter.kind, d.object, d.sources, why),
-    action: 'replace',
-    desired: d.object,
-    observed: o,
-    diff: cmp.diff,
-  };
+  const c = rewrite('replace', adapter, { d, o, cmp }, why);
   return { cls: 'removal', intent: 'replace', subject: describeObject(o), changes: [c], budgeted: true, why };
 }
 
@@ -309,13 +320,7 @@ export function planDesired(
   const why = specHashChanged(d.object, o)
     ? `${describeSources(d.sources)} changed: ${listPaths(cmp)}`
     : `drifted from ${describeSources(d.sources)} (edited in the cluster?): ${listPaths(cmp)}`;
-  const c: Change = {
-    ...aboutObject(adapter.kind, d.object, d.sources, why),
-    action: 'update',
-    desired: d.object,
-    observed: o,
-    diff: cmp.diff,
-  };
+  const c = rewrite('update', adapter, { d, o, cmp }, why);
   return { cls: 'update', intent: 'update', subject, changes: [c], budgeted: false, why };
 }
 
