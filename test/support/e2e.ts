@@ -70,6 +70,7 @@ export interface LabOptions {
 
 /** Labs of this test file on real NetBox that are open now (modules are loaded anew for every file). */
 let openRealLabs = 0;
+let resetting: Promise<void> | undefined;
 
 /** The NetBox kind labs get when they do not ask for one. */
 export function defaultNetBoxKind(): NetBoxKind {
@@ -89,8 +90,9 @@ async function labNetBox(
   }
   const real = realNetBox();
   if (real === undefined) throw new Error('a lab asked for real NetBox, but the run uses NBSYNC_NETBOX=emulator');
-  if (openRealLabs === 0) await resetRealNetBox();
-  openRealLabs++;
+  // The first lab to open resets the database; labs opened meanwhile (Promise.all) wait for that same reset.
+  if (openRealLabs++ === 0) resetting = resetRealNetBox();
+  await resetting;
   let closed = false;
   return {
     netbox: { kind, url: real.url, tokens: real.tokens, version: real.version },
@@ -102,7 +104,16 @@ async function labNetBox(
   };
 }
 
-export async function startLab(opts: LabOptions = {}): Promise<Lab> {
+/** Labs start one at a time: concurrent bootstraps of one shared NetBox would race on its unique names. */
+let starting: Promise<unknown> = Promise.resolve();
+
+export function startLab(opts: LabOptions = {}): Promise<Lab> {
+  const next = starting.then(() => startLabNow(opts));
+  starting = next.catch(() => undefined);
+  return next;
+}
+
+async function startLabNow(opts: LabOptions): Promise<Lab> {
   const cluster = `e2e-${randomBytes(3).toString('hex')}`;
   const nb = await labNetBox(opts.netbox ?? defaultNetBoxKind());
   const netbox = nb.netbox;
