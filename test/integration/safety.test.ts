@@ -31,7 +31,7 @@ import {
 } from './sync-support.ts';
 
 /**
- * DESIGN.md §5 against the real apiserver and the NetBox emulator: unmanaged objects are never touched, a NetBox
+ * DESIGN.md §5 against the real apiserver and real NetBox (the emulator where faults are injected): unmanaged objects are never touched, a NetBox
  * outage or empty answer deletes nothing, the delete budget holds, bad NetBox input keeps the existing pool, one
  * object failing at the apiserver does not stop the others, a 409 is retried after a fresh read, a dead apiserver
  * ends the run without reporting anything it did not do, server dry-run stores nothing, and a steady state writes
@@ -101,12 +101,12 @@ describe('unmanaged objects', () => {
 describe('NetBox failures delete nothing', () => {
   /** Each outage starts after the pools exist; it returns the NetBox reader the cycle uses (default: the lab's). */
   it.each<[string, (lab: Lab) => Promise<NetBoxClient> | undefined]>([
-    ['every request answers 503', lab => void lab.netbox.setKnobs({ errorRate: 1 })],
-    ['the next requests fail', lab => void lab.netbox.setKnobs({ failNext: 1000 })],
+    ['every request answers 503', lab => void lab.emulator.setKnobs({ errorRate: 1 })],
+    ['the next requests fail', lab => void lab.emulator.setKnobs({ failNext: 1000 })],
     [
       'NetBox stops answering',
       lab => {
-        lab.netbox.setKnobs({ hangNext: 1000 });
+        lab.emulator.setKnobs({ hangNext: 1000 });
         return Promise.resolve(
           new NetBoxClient({ url: lab.netbox.url, token: lab.netbox.tokens.v1, maxRetries: 0, timeoutMs: 300 }),
         );
@@ -118,7 +118,8 @@ describe('NetBox failures delete nothing', () => {
         new NetBoxClient({ url: `http://127.0.0.1:${await freePort()}`, token: lab.netbox.tokens.v1, maxRetries: 0 }),
     ],
   ])('%s: source unhealthy, zero deletes, pools still there', async (_, outage) => {
-    await withLab({}, async lab => {
+    // Faults are injected, so this lab runs on an emulator of its own.
+    await withLab({ netbox: 'emulator' }, async lab => {
       const c = lab.cluster;
       await calicoPool(lab, '100.72.12.0/24', `a-${c}`);
       await calicoPool(lab, '100.72.13.0/24', `b-${c}`);
@@ -130,7 +131,7 @@ describe('NetBox failures delete nothing', () => {
 
         const deadClient = await outage(lab);
         const during = await cycleWith(lab, kube, {}, deadClient ?? lab.client);
-        lab.netbox.setKnobs({ errorRate: 0, failNext: 0, hangNext: 0 });
+        lab.emulator.setKnobs({ errorRate: 0, failNext: 0, hangNext: 0 });
         expect(during.source.healthy).toBe(false);
         expect(during.source.reason).toBeTruthy();
         expect(during.writes).toBe(0);

@@ -11,17 +11,38 @@ import { runCycle } from '../../src/sync/cycle.ts';
 import type { CycleOptions, CycleResult } from '../../src/sync/cycle.ts';
 import { startEmulator } from '../../dev/netbox-emulator/index.ts';
 import type { Emulator } from '../../dev/netbox-emulator/index.ts';
+import { realNetBox, resetRealNetBox } from './netbox.ts';
 
 /**
- * End-to-end support: a NetBox emulator bootstrapped like a real installation (roles, tags, custom fields), the
- * real kube-apiserver of the integration environment, and one sync cycle at a time through the real pipeline.
- * Every lab gets its own cluster name, so labs never see each other's pools.
+ * End-to-end support: a NetBox bootstrapped like a real installation (roles, tags, custom fields) by our own
+ * `netbox bootstrap`, the real kube-apiserver of the integration environment, and one sync cycle at a time
+ * through the real pipeline. Every lab gets its own cluster name, so labs never see each other's pools.
+ *
+ * NetBox is the real one of the integration environment by default (dev/netbox-real); a lab that needs fault
+ * injection (latency, 5xx, 429, hangs, lying pages) asks for `netbox: 'emulator'` and gets an emulator of its
+ * own. Real NetBox is shared: a lab that starts while no other lab of its file is open starts from a clean
+ * database (cloned from the migrated template), so labs that run one after another may reuse address space, and
+ * labs open at the same time keep apart by their cluster names and their own prefixes.
  */
+
+export type NetBoxKind = 'real' | 'emulator';
+
+/** What every lab has of its NetBox, real or emulated. */
+export interface LabNetBox {
+  kind: NetBoxKind;
+  url: string;
+  /** v1 and v2 write tokens and a read-only v1 token. */
+  tokens: { v1: string; v2: string; readOnly: string };
+  /** API version, e.g. `4.7` (real: the running NetBox's full version, e.g. `4.7.3`). */
+  version: string;
+}
 
 export interface Lab {
   cluster: string;
   clusterTag: string;
-  netbox: Emulator;
+  netbox: LabNetBox;
+  /** The lab's emulator; throws for a lab on real NetBox (ask for `netbox: 'emulator'` to inject faults). */
+  emulator: Emulator;
   client: NetBoxClient;
   config: Config;
   /** One cycle with a fresh KubeClient, so `writes` counts only this cycle's write requests (apply, patch, delete). */
@@ -42,17 +63,55 @@ export interface LabOptions {
   kinds?: Record<string, unknown>;
   policy?: 'sync' | 'upsert-only' | 'create-only';
   deleteBudget?: { maxCount?: number; maxPercent?: number };
+  /** Default: real NetBox, unless the run was started with NBSYNC_NETBOX=emulator. */
+  netbox?: NetBoxKind;
+}
+
+/** Labs of this test file on real NetBox that are open now (modules are loaded anew for every file). */
+let openRealLabs = 0;
+
+/** The NetBox kind labs get when they do not ask for one. */
+export function defaultNetBoxKind(): NetBoxKind {
+  return realNetBox() === undefined ? 'emulator' : 'real';
+}
+
+async function labNetBox(
+  kind: NetBoxKind,
+): Promise<{ netbox: LabNetBox; emulator?: Emulator; close(): Promise<void> }> {
+  if (kind === 'emulator') {
+    const emu = await startEmulator();
+    return {
+      netbox: { kind, url: emu.url, tokens: emu.tokens, version: emu.knobs.apiVersion },
+      emulator: emu,
+      close: () => emu.close(),
+    };
+  }
+  const real = realNetBox();
+  if (real === undefined) throw new Error('a lab asked for real NetBox, but the run uses NBSYNC_NETBOX=emulator');
+  if (openRealLabs === 0) await resetRealNetBox();
+  openRealLabs++;
+  let closed = false;
+  return {
+    netbox: { kind, url: real.url, tokens: real.tokens, version: real.version },
+    close: () => {
+      if (!closed) openRealLabs--;
+      closed = true;
+      return Promise.resolve();
+    },
+  };
 }
 
 export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const cluster = `e2e-${randomBytes(3).toString('hex')}`;
-  const netbox = await startEmulator();
+  const nb = await labNetBox(opts.netbox ?? defaultNetBoxKind());
+  const netbox = nb.netbox;
   const client = new NetBoxClient({
     url: netbox.url,
     token: netbox.tokens.v1,
     maxRetries: 1,
     retryBaseMs: 10,
-    timeoutMs: 5000,
+    // Real NetBox takes ~25 ms per object written; a bulk write of a few hundred needs seconds.
+    timeoutMs: netbox.kind === 'real' ? 60_000 : 5000,
   });
   const roles = opts.roles ?? {
     'k8s-pod': 'calico',
@@ -61,7 +120,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     'k8s-loadbalancer': 'metallb',
   };
   const boot = await runBootstrap(client, wantedObjects({ cluster, roles: Object.keys(roles) }));
-  if (!boot.ok) throw new Error(`bootstrap of the emulator failed: ${JSON.stringify(boot.counts)}`);
+  if (!boot.ok) throw new Error(`bootstrap of NetBox (${netbox.kind}) failed: ${JSON.stringify(boot.results)}`);
   const parsed = parseConfig(
     {
       cluster,
@@ -80,6 +139,12 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     cluster,
     clusterTag: config.selection.clusterTag,
     netbox,
+    get emulator(): Emulator {
+      if (nb.emulator === undefined) {
+        throw new Error(`lab ${cluster} runs on real NetBox; start it with netbox: 'emulator' to inject faults`);
+      }
+      return nb.emulator;
+    },
     client,
     config,
     async cycle(o = {}) {
@@ -104,7 +169,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       }
     },
     async close() {
-      await netbox.close();
+      await nb.close();
     },
   };
   return lab;
