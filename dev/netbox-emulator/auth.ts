@@ -1,6 +1,7 @@
 /**
- * NetBox API authentication: v1 `Token <40 chars>` and v2 `Bearer nbt_<key>.<token>` tokens, write-disabled
- * tokens, expiry; failures are 403 with NetBox's (DRF's) messages, never 401.
+ * NetBox API authentication: v1 `Token <40 chars>` and v2 `Bearer nbt_<key>.<token>` tokens (either keyword works;
+ * the `nbt_` prefix decides the version), write-disabled tokens, expiry; failures are 403 with NetBox's messages,
+ * never 401.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -38,8 +39,9 @@ function randomText(length: number, alphabet: string): string {
   return [...randomBytes(length)].map(b => alphabet[b % alphabet.length]).join('');
 }
 
+/** NetBox generates v1 tokens as 40 characters of [A-Za-z0-9] (Token.generate), not hex. */
 export function newV1Token(): string {
-  return randomBytes(20).toString('hex');
+  return randomText(40, ALNUM);
 }
 
 export function newV2Token(): string {
@@ -50,7 +52,15 @@ function user(spec: TokenSpec): AuthUser {
   return { id: spec.userId ?? 1, username: spec.username ?? 'admin' };
 }
 
-/** Reads the Authorization header the way NetBox's TokenAuthentication does. */
+const BAD_HEADER = 'Invalid authorization header: Must be in the form "Bearer <key>.<token>" or "Token <token>"';
+const NO_V2_KEY =
+  "Invalid authorization header: Could not parse key from v2 token. Did you mean to use 'Token' instead of 'Bearer'?";
+
+/**
+ * Reads the Authorization header the way NetBox 4.7's TokenAuthentication does: either keyword (`Token`,
+ * `Bearer`) is accepted, and the `nbt_` prefix — not the keyword — makes a token v2; a v2 token must be
+ * `nbt_<key>.<token>`. Texts from netbox/api/authentication.py.
+ */
 export function authenticate(header: string | undefined, tokens: readonly TokenSpec[], now = Date.now()): AuthOutcome {
   const parts = (header ?? '')
     .trim()
@@ -58,14 +68,12 @@ export function authenticate(header: string | undefined, tokens: readonly TokenS
     .filter(p => p !== '');
   const scheme = parts[0]?.toLowerCase();
   if (scheme !== 'token' && scheme !== 'bearer') return { kind: 'anonymous' };
-  if (parts.length === 1) return { kind: 'failed', detail: 'Invalid token header. No credentials provided.' };
-  if (parts.length > 2) {
-    return { kind: 'failed', detail: 'Invalid token header. Token string should not contain spaces.' };
-  }
+  if (parts.length !== 2) return { kind: 'failed', detail: BAD_HEADER };
   const presented = parts[1] ?? '';
-  const version = scheme === 'bearer' && presented.startsWith('nbt_') ? 2 : 1;
-  const spec = tokens.find(t => t.token === presented && tokenVersion(t.token) === version);
-  if (!spec) return { kind: 'failed', detail: version === 2 ? 'Invalid v2 token' : 'Invalid token' };
+  const version = tokenVersion(presented);
+  if (version === 2 && !presented.includes('.')) return { kind: 'failed', detail: NO_V2_KEY };
+  const spec = tokens.find(t => t.token === presented);
+  if (!spec) return { kind: 'failed', detail: `Invalid v${version} token` };
   if (spec.expires && Date.parse(spec.expires) <= now) return { kind: 'failed', detail: 'Token expired' };
   return { kind: 'authenticated', user: user(spec), writeEnabled: spec.writeEnabled ?? true, version };
 }

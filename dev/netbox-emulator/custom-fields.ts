@@ -34,16 +34,23 @@ export function mergeCustomFieldData(
     return { ok: false, errors: { custom_fields: [message] } };
   }
   const known = new Set(defs.map(d => String(d['name'])));
-  const unknown = Object.keys(incoming ?? {}).filter(k => !known.has(k));
+  const unknown = Object.keys(incoming ?? {})
+    .filter(k => !known.has(k))
+    .sort();
   if (unknown.length > 0) {
-    return {
-      ok: false,
-      errors: { custom_fields: unknown.map(k => `Unknown field name '${k}' in custom field data.`) },
-    };
+    // extras/api/customfields.py: one message per unknown name, keyed by it (a dict, not a list).
+    const errors = Object.fromEntries(
+      unknown.map(k => [k, `Custom field '${k}' does not exist for this object type.`]),
+    );
+    return { ok: false, errors: { custom_fields: errors } };
   }
+  // The serializer's default (every field, with its default or null) applies only when the request has no
+  // `custom_fields` at all; a create that names some fields stores just those (the change log shows that).
   const base: Record<string, unknown> = existing
     ? { ...existing }
-    : Object.fromEntries(defs.map(d => [String(d['name']), d['default'] ?? null]));
+    : incoming === undefined
+      ? Object.fromEntries(defs.map(d => [String(d['name']), d['default'] ?? null]))
+      : {};
   return { ok: true, value: { ...base, ...(incoming ?? {}) } };
 }
 
@@ -87,8 +94,9 @@ function valueProblem(store: Store, def: Row, value: unknown): string | undefine
     }
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) return 'Value must be an integer.';
-      if (min !== null && value < min) return `Value must be at least ${min}`;
-      if (max !== null && value > max) return `Value must not exceed ${max}`;
+      // The bounds are DecimalField(decimal_places=4): Python prints them as 128.0000.
+      if (min !== null && value < min) return `Value must be at least ${min.toFixed(4)}`;
+      if (max !== null && value > max) return `Value must not exceed ${max.toFixed(4)}`;
       return undefined;
     case 'decimal':
       return typeof value === 'number' || (typeof value === 'string' && !Number.isNaN(Number(value)))

@@ -15,5 +15,6 @@ export function directWriteContext(store: Store, rules: IpamRules, requestId = '
     events: [],
     describe: (ep, row) => represent(relative, ep, row),
     display: (ep, row) => displayOf(store, ep, row),
+    prefixBookkeeping: false,
   };
 }

@@ -52,7 +52,7 @@ export const EXTRAS_MODELS: Record<
     objectType: 'extras.customfieldchoiceset',
     modelName: 'CustomFieldChoiceSet',
     verboseName: 'custom field choice set',
-    uiPath: 'extras/custom-field-choice-sets',
+    uiPath: 'extras/custom-field-choices', // NetBox's UI route for choice sets (extras/urls.py)
     taggable: false,
     customFields: false,
     briefFields: ['id', 'url', 'display', 'name', 'description', 'choices_count'],
@@ -98,6 +98,7 @@ export const EXTRAS_MODELS: Record<
       { name: 'ui_visible', kind: 'choice', choices: UI_VISIBLE, default: 'always' },
       { name: 'ui_editable', kind: 'choice', choices: UI_EDITABLE, default: 'yes' },
       bool('is_cloneable', false),
+      bool('nulls_first', true),
       { name: 'default', kind: 'json', nullable: true, default: null },
       { name: 'related_object_filter', kind: 'json', nullable: true, default: null },
       weight(100),

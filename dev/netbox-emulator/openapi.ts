@@ -66,6 +66,13 @@ function patchDefinitions(defs: Record<string, Json>): void {
     if (/^Brief\w+Request$/.test(name) || name === 'NestedTagRequest') delete schema['required'];
   }
   defs['NestedTagRequest'] = { anyOf: [{ type: 'integer' }, defs['NestedTagRequest']] };
+  // Related-object counts of brief forms (`prefix_count`, …) are queryset annotations: a `?brief=true` list has
+  // them, an object nested in another (the role of a prefix) does not (seen on NetBox 4.7.3); the document
+  // requires them.
+  for (const [name, schema] of Object.entries(defs)) {
+    if (!/^Brief\w+$/.test(name) || !Array.isArray(schema['required'])) continue;
+    schema['required'] = (schema['required'] as string[]).filter(f => !/^(prefix|vlan|asn)_count$/.test(f));
+  }
   // 4.6 cursor pagination (`start=`) answers `count: null`; the list envelopes declare an integer.
   for (const name of Object.keys(defs)) {
     if (/^Paginated\w+List$/.test(name)) setProp(name, 'count', { type: ['integer', 'null'] });
@@ -85,7 +92,12 @@ const ERROR_SCHEMAS: Record<string, unknown> = {
     required: ['detail', 'errors'],
     additionalProperties: false,
     properties: {
-      detail: { type: 'string', pattern: '^\\d+ of \\d+ objects failed validation\\.$' },
+      // netbox/api/viewsets/mixins.py (4.7.3): one summary per stage of a bulk write.
+      detail: {
+        type: 'string',
+        pattern:
+          '^\\d+ of \\d+ objects (failed validation|are listed more than once|could not be (found|created|updated|deleted))\\.$',
+      },
       errors: {
         type: 'array',
         minItems: 1,
@@ -106,10 +118,10 @@ const ERROR_SCHEMAS: Record<string, unknown> = {
 /** `/api/status/` is untyped in every schema; these are the keys NetBox is known to return. */
 const STATUS_SCHEMA = {
   type: 'object',
-  required: ['django-version', 'installed-apps', 'netbox-version', 'plugins', 'python-version', 'rq-workers-running'],
+  required: ['django-version', 'installed_apps', 'netbox-version', 'plugins', 'python-version', 'rq-workers-running'],
   properties: {
     'django-version': { type: 'string' },
-    'installed-apps': { type: 'object' },
+    installed_apps: { type: 'object' },
     'netbox-version': { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+' },
     plugins: { type: 'object' },
     'python-version': { type: 'string' },

@@ -57,11 +57,15 @@ describe('cursor pagination', () => {
     const p = page('start=115&limit=3');
     expect([p.count, p.previous, p.rows.map(r => r.id)]).toEqual([null, null, [115, 116, 117]]);
     expect(p.next).toBe('http://nb.test/api/ipam/prefixes/?limit=3&start=118');
-    expect(page('start=118&limit=3').next).toBeNull();
+    // NetBox does not look ahead: a full last page still links a (then empty) next page.
+    expect(page('start=118&limit=3').next).toBe('http://nb.test/api/ipam/prefixes/?limit=3&start=121');
+    expect(page('start=119&limit=3').next).toBeNull();
   });
 
-  it('refuses start together with offset', () => {
+  it('refuses start together with offset or ordering, and a start that is not a number', () => {
     expect(() => page('start=1&offset=5')).toThrow(ApiError);
+    expect(() => page('start=1&ordering=prefix')).toThrow(ApiError);
+    expect(() => page('start=x')).toThrow(ApiError);
   });
 });
 

@@ -154,18 +154,23 @@ export function paginate(rows: Row[], url: URL, limits: PageLimits): Page {
   return { count, next, previous, rows: page };
 }
 
+/** Cursor mode as netbox/api/pagination.py has it: errors are bare lists, `next` whenever the page is full. */
 function cursorPage(rows: Row[], url: URL, limit: number): Page {
   const params = url.searchParams;
-  if (params.has('offset')) {
-    throw new ApiError(400, { detail: "The 'start' and 'offset' parameters cannot be used together." });
-  }
   const start = nonNegativeInt(params.get('start'));
-  if (start === undefined) throw new ApiError(400, { start: ['A valid integer is required.'] });
+  if (start === undefined) throw new ApiError(400, ["Invalid 'start' parameter: must be a non-negative integer."]);
+  if (params.has('offset')) throw new ApiError(400, ["'start' and 'offset' are mutually exclusive."]);
+  if (params.has('ordering')) {
+    throw new ApiError(400, ['Ordering cannot be specified in conjunction with cursor-based pagination.']);
+  }
   const after = rows.filter(r => r.id >= start).sort((a, b) => a.id - b.id);
   const page = limit ? after.slice(0, limit) : after;
   const last = page.at(-1);
-  const more = limit > 0 && after.length > page.length && last !== undefined;
-  const next = more ? link(url, params, { limit: String(limit), start: String(last.id + 1) }) : null;
+  // A full page gets a `next` even when nothing follows (NetBox does not look ahead).
+  const next =
+    limit > 0 && page.length === limit && last !== undefined
+      ? link(url, params, { limit: String(limit), start: String(last.id + 1) }, ['offset'])
+      : null;
   return { count: null, next, previous: null, rows: page };
 }
 

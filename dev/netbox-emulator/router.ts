@@ -12,6 +12,7 @@ import { versionAtLeast } from './knobs.ts';
 import type { Knobs, Stats } from './knobs.ts';
 import { modelFor } from './models.ts';
 import { paginate, selectFields, sortRows } from './paginate.ts';
+import { parseDateTimeMicros, pyIsoformat } from './pyfmt.ts';
 import { brief, displayOf, represent, reprContext } from './serialize.ts';
 import type { ReprContext } from './serialize.ts';
 import type { Store } from './store.ts';
@@ -111,15 +112,28 @@ function apiRoot(origin: string): Record<string, string> {
   return Object.fromEntries(['core', 'extras', 'ipam', 'tenancy', 'users'].map(app => [app, `${origin}/api/${app}/`]));
 }
 
+/** NetBox 4.7.3's /api/status/ (keys as real NetBox sends them, `installed_apps` with an underscore). */
 function status(apiVersion: string): Record<string, unknown> {
   return {
-    'django-version': '5.2.6',
-    'installed-apps': { django_filters: '25.1', drf_spectacular: '0.28.0', rest_framework: '3.16.1' },
+    'django-version': '6.1.2',
+    hostname: 'netbox-emulator',
+    installed_apps: {
+      django_filters: '26.2',
+      django_prometheus: '2.4.0',
+      django_rq: '4.2.0',
+      django_tables2: '3.0.1',
+      drf_spectacular: '0.30.0',
+      drf_spectacular_sidecar: '2026.10.1',
+      mptt: '0.18.0',
+      rest_framework: '3.18.0',
+      social_django: '6.1.0',
+      taggit: '6.1.0',
+      timezone_field: '7.2.2',
+    },
     'netbox-version': `${apiVersion}.0`,
     'netbox-full-version': `${apiVersion}.0`,
-    hostname: 'netbox-emulator',
     plugins: {},
-    'python-version': '3.12.11',
+    'python-version': '3.13.0',
     'rq-workers-running': 1,
   };
 }
@@ -226,8 +240,10 @@ function options(name: string): Record<string, unknown> {
   };
 }
 
+/** `W/"<last_updated.isoformat()>"`: Python's form, `+00:00` rather than the API's `Z`. */
 export function etag(row: Row): string {
-  return `W/"${row.last_updated}"`;
+  const micros = parseDateTimeMicros(String(row.last_updated));
+  return `W/"${micros === undefined ? String(row.last_updated) : pyIsoformat(micros)}"`;
 }
 
 function checkIfMatch(req: ApiRequest, row: Row): void {
@@ -236,15 +252,9 @@ function checkIfMatch(req: ApiRequest, row: Row): void {
   const wanted = String(header)
     .split(',')
     .map(s => s.trim());
-  const bare = (t: string) => t.replace(/^W\//, '');
-  if (wanted.includes('*') || wanted.some(t => bare(t) === bare(etag(row)))) return;
-  throw new ApiError(
-    412,
-    { detail: 'Precondition failed: the object has changed since it was fetched.' },
-    {
-      ETag: etag(row),
-    },
-  );
+  // NetBox compares the tags as strings: only the weak form it sent matches; `*` alone matches anything.
+  if (String(header).trim() === '*' || wanted.includes(etag(row))) return;
+  throw new ApiError(412, { detail: 'Precondition failed.' }, { ETag: etag(row) });
 }
 
 function detailRoute(emu: Emulation, req: ApiRequest, ep: Endpoint, idText: string, wctx: WriteContext): ApiResponse {

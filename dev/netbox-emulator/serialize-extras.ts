@@ -6,7 +6,7 @@ import type { Endpoint, Row } from './types.ts';
 
 export interface ExtrasHelpers {
   ctx: ReprContext;
-  brief: (ctx: ReprContext, ep: Endpoint, id: unknown) => Record<string, unknown> | null;
+  nested: (ctx: ReprContext, ep: Endpoint, id: unknown) => Record<string, unknown> | null;
   choice: (field: string, value: unknown) => { value: unknown; label: string } | null;
   common: { tags: unknown; custom_fields: unknown; created: string; last_updated: string };
 }
@@ -29,7 +29,7 @@ const DATA_TYPES: Record<string, string> = {
 };
 
 export function representExtras(ep: Endpoint, row: Row, h: ExtrasHelpers): Record<string, unknown> {
-  const { ctx, brief, choice, common } = h;
+  const { ctx, nested, choice, common } = h;
   const times = { created: row.created, last_updated: row.last_updated };
   switch (ep) {
     case 'extras/tags':
@@ -74,6 +74,7 @@ export function representExtras(ep: Endpoint, row: Row, h: ExtrasHelpers): Recor
         ui_visible: choice('ui_visible', row['ui_visible']),
         ui_editable: choice('ui_editable', row['ui_editable']),
         is_cloneable: row['is_cloneable'],
+        nulls_first: row['nulls_first'] ?? true,
         default: row['default'],
         related_object_filter: row['related_object_filter'],
         weight: row['weight'],
@@ -81,7 +82,9 @@ export function representExtras(ep: Endpoint, row: Row, h: ExtrasHelpers): Recor
         validation_maximum: row['validation_maximum'],
         validation_regex: row['validation_regex'],
         validation_schema: row['validation_schema'],
-        choice_set: brief(ctx, 'extras/custom-field-choice-sets', row['choice_set']),
+        choice_set: nested(ctx, 'extras/custom-field-choice-sets', row['choice_set']),
+        // Read-only in NetBox: a field is `provisioning`/`deleting` only while a job rewrites its data.
+        status: { value: 'active', label: 'Active' },
         owner: null,
         comments: row['comments'],
         ...times,
@@ -91,7 +94,7 @@ export function representExtras(ep: Endpoint, row: Row, h: ExtrasHelpers): Recor
       return {
         assigned_object_type: row['assigned_object_type'],
         assigned_object_id: row['assigned_object_id'],
-        assigned_object: model ? brief(ctx, model.endpoint, row['assigned_object_id']) : null,
+        assigned_object: model ? nested(ctx, model.endpoint, row['assigned_object_id']) : null,
         created: row.created,
         created_by: row['created_by'] ?? null,
         kind: choice('kind', row['kind']),
@@ -129,7 +132,10 @@ export function representExtras(ep: Endpoint, row: Row, h: ExtrasHelpers): Recor
         action_type: choice('action_type', row['action_type']),
         action_object_type: row['action_object_type'],
         action_object_id: row['action_object_id'],
-        action_object: isWebhook ? brief(ctx, 'extras/webhooks', row['action_object_id']) : null,
+        action_object: isWebhook ? nested(ctx, 'extras/webhooks', row['action_object_id']) : null,
+        // Whether the action's object (webhook, script) still exists; the webhook is PROTECTed while rules use it.
+        action_is_available:
+          !isWebhook || ctx.store.get('extras/webhooks', Number(row['action_object_id'])) !== undefined,
         description: row['description'],
         custom_fields: common.custom_fields,
         owner: null,

@@ -72,18 +72,35 @@ function family(text: unknown): { value: number; label: string } | null {
   return inet ? { value: inet.family, label: inet.family === 4 ? 'IPv4' : 'IPv6' } : null;
 }
 
-/** Nested (brief) representation of a related object, or null. */
-export function brief(ctx: ReprContext, ep: Endpoint, id: unknown): Record<string, unknown> | null {
+/**
+ * Brief representation of an object (`?brief=true` lists), or null. Related-object counts (`prefix_count`, …) are
+ * annotations of the list's queryset in NetBox; objects nested in another object's representation lack them, so
+ * `nested` leaves them out (role and VRF inside a prefix: no counts).
+ */
+export function brief(
+  ctx: ReprContext,
+  ep: Endpoint,
+  id: unknown,
+  mode: 'brief' | 'nested' = 'brief',
+): Record<string, unknown> | null {
   if (typeof id !== 'number') return null;
-  const key = `${ep}:${id}`;
+  const key = `${mode}:${ep}:${id}`;
   const hit = ctx.memo.get(key);
   if (hit) return hit;
   const row = ctx.store.get(ep, id);
   if (!row) return null;
   const full = represent(ctx, ep, row);
-  const out = pick(full, modelFor(ep).briefFields);
+  const fields = modelFor(ep).briefFields.filter(f => mode === 'brief' || !ANNOTATED_COUNTS.has(f));
+  const out = pick(full, fields);
   ctx.memo.set(key, out);
   return out;
+}
+
+const ANNOTATED_COUNTS = new Set(['prefix_count', 'vlan_count', 'asn_count']);
+
+/** A related object inside another object's representation. */
+export function nested(ctx: ReprContext, ep: Endpoint, id: unknown): Record<string, unknown> | null {
+  return brief(ctx, ep, id, 'nested');
 }
 
 export function pick(obj: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
@@ -116,7 +133,7 @@ function customFields(ctx: ReprContext, ep: Endpoint, row: Row): Record<string, 
     selectAsObjects: ctx.selectAsObjects,
     relatedBrief: (type, id) => {
       const model = modelByObjectType(type);
-      return model ? brief(ctx, model.endpoint, id) : id;
+      return model ? nested(ctx, model.endpoint, id) : id;
     },
   });
 }
@@ -143,14 +160,14 @@ export function represent(ctx: ReprContext, ep: Endpoint, row: Row): Record<stri
         ...head,
         family: family(row['prefix']),
         prefix: row['prefix'],
-        vrf: brief(ctx, 'ipam/vrfs', row['vrf']),
+        vrf: nested(ctx, 'ipam/vrfs', row['vrf']),
         scope_type: row['scope_type'],
         scope_id: row['scope_id'],
         scope: null,
-        tenant: brief(ctx, 'tenancy/tenants', row['tenant']),
+        tenant: nested(ctx, 'tenancy/tenants', row['tenant']),
         vlan: null,
         status: choice('prefix_status', row['status']),
-        role: brief(ctx, 'ipam/roles', row['role']),
+        role: nested(ctx, 'ipam/roles', row['role']),
         is_pool: row['is_pool'],
         mark_utilized: row['mark_utilized'],
         description: row['description'],
@@ -168,10 +185,10 @@ export function represent(ctx: ReprContext, ep: Endpoint, row: Row): Record<stri
         start_address: row['start_address'],
         end_address: row['end_address'],
         size: row['size'],
-        vrf: brief(ctx, 'ipam/vrfs', row['vrf']),
-        tenant: brief(ctx, 'tenancy/tenants', row['tenant']),
+        vrf: nested(ctx, 'ipam/vrfs', row['vrf']),
+        tenant: nested(ctx, 'tenancy/tenants', row['tenant']),
         status: choice('range_status', row['status']),
-        role: brief(ctx, 'ipam/roles', row['role']),
+        role: nested(ctx, 'ipam/roles', row['role']),
         description: row['description'],
         owner: null,
         comments: row['comments'],
@@ -184,8 +201,8 @@ export function represent(ctx: ReprContext, ep: Endpoint, row: Row): Record<stri
         ...head,
         family: family(row['address']),
         address: row['address'],
-        vrf: brief(ctx, 'ipam/vrfs', row['vrf']),
-        tenant: brief(ctx, 'tenancy/tenants', row['tenant']),
+        vrf: nested(ctx, 'ipam/vrfs', row['vrf']),
+        tenant: nested(ctx, 'tenancy/tenants', row['tenant']),
         status: choice('ip_status', row['status']),
         role: choice('ip_role', row['role']),
         assigned_object_type: row['assigned_object_type'],
@@ -218,7 +235,7 @@ export function represent(ctx: ReprContext, ep: Endpoint, row: Row): Record<stri
         ...head,
         name: row['name'],
         rd: row['rd'],
-        tenant: brief(ctx, 'tenancy/tenants', row['tenant']),
+        tenant: nested(ctx, 'tenancy/tenants', row['tenant']),
         enforce_unique: row['enforce_unique'],
         description: row['description'],
         owner: null,
@@ -249,7 +266,7 @@ export function represent(ctx: ReprContext, ep: Endpoint, row: Row): Record<stri
       };
     }
     default:
-      return { ...head, ...representExtras(ep, row, { ctx, brief, choice, common }) };
+      return { ...head, ...representExtras(ep, row, { ctx, nested, choice, common }) };
   }
 }
 

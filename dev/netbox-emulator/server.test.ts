@@ -56,7 +56,9 @@ describe('protocol', () => {
       );
       expect(r.headers.get('api-version')).toBe('4.7');
     }
-    expect(ok.headers.get('etag')).toBe(`W/"${(ok.body as { last_updated: string }).last_updated}"`);
+    // Python's isoformat() of last_updated: `+00:00` where the API writes `Z`.
+    const updated = (ok.body as { last_updated: string }).last_updated;
+    expect(ok.headers.get('etag')).toBe(`W/"${updated.replace(/Z$/, '+00:00')}"`);
   });
 
   it('redirects a path without trailing slash to the slashed one, keeping the query', async () => {
@@ -86,7 +88,7 @@ describe('protocol', () => {
 describe('authentication', () => {
   it.each([
     [null, 'Authentication credentials were not provided.'],
-    ['0'.repeat(40), 'Invalid token'],
+    ['0'.repeat(40), 'Invalid v1 token'],
     ['nbt_abcdefghijkl.wrongwrongwrongwrongwrongwrongwrongwrong', 'Invalid v2 token'],
     ['e'.repeat(40), 'Token expired'],
   ])('token %s → 403 %s', async (token, detail) => {
@@ -114,7 +116,7 @@ describe('bulk writes', () => {
       expect.objectContaining({
         status: 400,
         body: {
-          detail: '2 of 3 objects failed validation.',
+          detail: '2 of 3 objects could not be created.',
           errors: [
             { index: 1, errors: { prefix: ['Invalid IP prefix format: nope'] } },
             { index: 2, errors: { prefix: ['Duplicate prefix found in global table: 10.20.0.0/20'] } },
@@ -154,7 +156,7 @@ describe('bulk writes', () => {
       { id: 3, description: 'fine' },
     ]);
     expect(upd2.body).toEqual({
-      detail: '1 of 2 objects failed validation.',
+      detail: '1 of 2 objects could not be updated.',
       errors: [{ id: 2, errors: { description: ['Ensure this field has no more than 200 characters.'] } }],
     });
     const ok = await call('PATCH', '/api/ipam/prefixes/', [

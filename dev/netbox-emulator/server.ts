@@ -194,7 +194,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     logger.debug({ method, path: url.pathname, status: out.status, requestId }, 'netbox emulator request');
     const events = out.events;
     if (events && events.length > 0) {
-      const info = { id: requestId, method, path: url.pathname, user: out.user ?? '' };
+      const query: Record<string, string[]> = {};
+      for (const [k, v] of url.searchParams) (query[k] ??= []).push(v);
+      const info = { id: requestId, method, path: url.pathname, user: out.user ?? '', query };
       res.once('finish', () =>
         emu.webhooks.dispatch(emu.store, events, info, knobs.apiVersion, knobs.webhookTimeoutMs),
       );

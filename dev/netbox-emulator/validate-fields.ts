@@ -3,7 +3,7 @@
  * choice fields, related objects (numeric id or attribute dict), tags, content types and IP values.
  */
 import { KNOWN_CONTENT_TYPES } from './choices.ts';
-import { formatInet, parseInet } from './ipnet.ts';
+import { cidrOf, formatInet, networkOf, parseInet } from './ipnet.ts';
 import { modelFor } from './models.ts';
 import type { FieldSpec } from './models.ts';
 import { pyRepr, pyText } from './pyfmt.ts';
@@ -149,7 +149,12 @@ function parseChoiceList(spec: FieldSpec, raw: unknown): FieldOutcome {
 function parseInetField(spec: FieldSpec, raw: unknown): FieldOutcome {
   const kind = spec.name === 'prefix' ? 'IP prefix' : 'IP address';
   const parsed = typeof raw === 'string' ? parseInet(raw) : undefined;
-  return parsed ? good(formatInet(parsed)) : fail(`Invalid ${kind} format: ${pyText(raw)}`);
+  if (!parsed) return fail(`Invalid ${kind} format: ${pyText(raw)}`);
+  // ipam.validators.prefix_validator: a prefix with host bits set is refused, never silently truncated.
+  if (spec.name === 'prefix' && networkOf(parsed) !== parsed.value) {
+    return fail(`${formatInet(parsed)} is not a valid prefix. Did you mean ${formatInet(cidrOf(parsed))}?`);
+  }
+  return good(formatInet(parsed));
 }
 
 function parseContentType(raw: unknown): FieldOutcome {
@@ -257,19 +262,20 @@ function looseEqual(have: unknown, want: unknown): boolean {
   return pyText(want) === text(have);
 }
 
+/**
+ * NetBox 4.7.3 resolves the tags one by one and stops at the first it cannot find: `{"tags": ["Related object not
+ * found …"]}` (one flat message); a value that is not a list is `{"tags": {"__all__": ["Expected a list …"]}}`.
+ */
 function parseTags(store: Store, raw: unknown): FieldOutcome {
-  if (!Array.isArray(raw)) return fail(`Expected a list of items but got type "${pyTypeName(raw)}".`);
+  if (!Array.isArray(raw)) {
+    return { ok: false, error: { __all__: [`Expected a list of items but got type "${pyTypeName(raw)}".`] } };
+  }
   const ids: number[] = [];
-  const errors: unknown[] = [];
   for (const item of raw) {
     const one = resolveRelated(store, 'extras/tags', item);
-    if (one.ok && typeof one.value === 'number') {
-      ids.push(one.value);
-      errors.push({});
-    } else {
-      errors.push(one.ok ? ['This field may not be null.'] : one.error);
-    }
+    if (!one.ok) return { ok: false, error: one.error };
+    if (typeof one.value !== 'number') return fail('This field may not be null.');
+    ids.push(one.value);
   }
-  if (errors.some(e => Array.isArray(e))) return { ok: false, error: errors };
   return good([...new Set(ids)]);
 }

@@ -144,7 +144,7 @@ export function cleanIpAddress(store: Store, row: Row, isNew: boolean, rules: Ip
   return undefined;
 }
 
-/** Prefix values are saved with host bits cleared (Prefix.save). */
+/** The network of a prefix (host bits are refused by field validation before this runs; kept for seeds). */
 export function normalisePrefix(text: string): string {
   const net = parseInet(text);
   return net ? formatInet(cidrOf(net)) : text;

@@ -46,9 +46,15 @@ beforeEach(() => {
 });
 
 describe('prefixes', () => {
-  it('clears host bits on save and computes nothing from the body', () => {
-    expect(create('ipam/prefixes', { prefix: '10.0.0.5/24', family: 6 })['prefix']).toBe('10.0.0.0/24');
-    expect(create('ipam/prefixes', { prefix: '2001:DB8::1/64' })['prefix']).toBe('2001:db8::/64');
+  it('refuses host bits (real NetBox 4.7.3 does; it used to be truncated here) and computes nothing from the body', () => {
+    expect(errorsOf('ipam/prefixes', { prefix: '10.0.0.5/24' })).toEqual({
+      prefix: ['10.0.0.5/24 is not a valid prefix. Did you mean 10.0.0.0/24?'],
+    });
+    expect(errorsOf('ipam/prefixes', { prefix: '2001:DB8::1/64' })).toEqual({
+      prefix: ['2001:db8::1/64 is not a valid prefix. Did you mean 2001:db8::/64?'],
+    });
+    expect(create('ipam/prefixes', { prefix: '10.0.0.0/24', family: 6 })['prefix']).toBe('10.0.0.0/24');
+    expect(create('ipam/prefixes', { prefix: '2001:DB8::/64' })['prefix']).toBe('2001:db8::/64');
   });
 
   it.each([
@@ -72,7 +78,7 @@ describe('prefixes', () => {
 
   it('detects duplicates in the global table only while ENFORCE_GLOBAL_UNIQUE is on', () => {
     create('ipam/prefixes', { prefix: '10.0.0.0/24' });
-    expect(errorsOf('ipam/prefixes', { prefix: '10.0.0.7/24' })).toEqual({
+    expect(errorsOf('ipam/prefixes', { prefix: '10.0.0.0/24' })).toEqual({
       prefix: ['Duplicate prefix found in global table: 10.0.0.0/24'],
     });
     ctx.rules.enforceGlobalUnique = false;
@@ -112,31 +118,41 @@ describe('prefixes', () => {
     });
   });
 
-  it('takes tags as ids or attribute dicts and reports each bad entry in place', () => {
+  it('takes tags as ids or attribute dicts and reports the first it cannot find, as NetBox 4.7.3 does', () => {
     expect(create('ipam/prefixes', { prefix: '10.4.0.0/24', tags: [1, { slug: 'k8s-lab' }] })['tags']).toEqual([1]);
-    expect(errorsOf('ipam/prefixes', { prefix: '10.4.1.0/24', tags: [{ slug: 'k8s-lab' }, { slug: 'x' }] })).toEqual({
-      tags: [{}, ["Related object not found using the provided attributes: {'slug': 'x'}"]],
+    expect(
+      errorsOf('ipam/prefixes', { prefix: '10.4.1.0/24', tags: [{ slug: 'k8s-lab' }, { slug: 'x' }, 999] }),
+    ).toEqual({ tags: ["Related object not found using the provided attributes: {'slug': 'x'}"] });
+    expect(errorsOf('ipam/prefixes', { prefix: '10.4.1.0/24', tags: 'k8s-lab' })).toEqual({
+      tags: { __all__: ['Expected a list of items but got type "str".'] },
     });
   });
 });
 
 describe('custom fields', () => {
-  it('fills every defined field on create and merges on update', () => {
+  it('stores what a create names (every field only when it names none) and merges on update', () => {
+    const none = create('ipam/prefixes', { prefix: '10.6.0.0/24' });
+    expect(none['custom_fields']).toEqual({
+      k8s_pool_kind: null,
+      k8s_block_size: null,
+      k8s_options: null,
+      k8s_flag: null,
+    });
     const p = create('ipam/prefixes', { prefix: '10.5.0.0/24', custom_fields: { k8s_block_size: 26 } });
-    expect(p['custom_fields']).toEqual({ k8s_pool_kind: null, k8s_block_size: 26, k8s_options: null, k8s_flag: null });
+    expect(p['custom_fields']).toEqual({ k8s_block_size: 26 });
     const out = writeObject(ctx, 'ipam/prefixes', { custom_fields: { k8s_pool_kind: 'calico' } }, p, 'update');
     expect(out.ok && out.value['custom_fields']).toMatchObject({ k8s_pool_kind: 'calico', k8s_block_size: 26 });
   });
 
   it.each([
-    [{ nope: 1 }, { custom_fields: ["Unknown field name 'nope' in custom field data."] }],
+    [{ nope: 1 }, { custom_fields: { nope: "Custom field 'nope' does not exist for this object type." } }],
     [
       { k8s_block_size: 'big' },
       { __all__: ["Invalid value for custom field 'k8s_block_size': Value must be an integer."] },
     ],
     [
       { k8s_block_size: 129 },
-      { __all__: ["Invalid value for custom field 'k8s_block_size': Value must not exceed 128"] },
+      { __all__: ["Invalid value for custom field 'k8s_block_size': Value must not exceed 128.0000"] },
     ],
     [{ k8s_flag: 'yes' }, { __all__: ["Invalid value for custom field 'k8s_flag': Value must be true or false."] }],
     [

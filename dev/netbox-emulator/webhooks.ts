@@ -28,6 +28,8 @@ export interface RequestInfo {
   method: string;
   path: string;
   user: string;
+  /** The query string's parameters (a Django QueryDict: every value a list). */
+  query?: Record<string, string[]>;
 }
 
 export interface Delivery {
@@ -89,7 +91,15 @@ export class WebhookDispatcher {
           ...(versionAtLeast(apiVersion, '4.7') ? {} : { username: req.user, request_id: req.id }),
           data: ev.data,
           snapshots,
-          request: { id: req.id, method: req.method, path: req.path, user: req.user },
+          // utilities.request.get_safe_request_context
+          request: {
+            id: req.id,
+            path: req.path,
+            path_info: req.path,
+            method: req.method,
+            GET: req.query ?? {},
+            user: req.user,
+          },
         };
         const template = text(webhook['body_template']);
         const body = template === '' ? pyJsonDumps(payload) : template;

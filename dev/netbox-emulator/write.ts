@@ -43,6 +43,11 @@ export interface WriteContext {
   describe: (ep: Endpoint, row: Row) => unknown;
   /** `str(obj)` for the change log. */
   display: (ep: Endpoint, row: Row) => string;
+  /**
+   * Whether snapshots carry a prefix's `_children`/`_depth` (rebuilding the prefix tree per write: seeds of
+   * thousands of prefixes turn this off; they fire no webhooks).
+   */
+  prefixBookkeeping?: boolean;
 }
 
 function clone<T>(v: T): T {
@@ -149,8 +154,9 @@ function sameSnapshot(a: Record<string, unknown> | null, b: Record<string, unkno
 }
 
 function record(ctx: WriteContext, ep: Endpoint, action: ChangeAction, row: Row, pre: Row | undefined): PendingEvent {
-  const prechange = pre ? snapshotOf(ctx.store, ep, pre) : null;
-  const postchange = action === 'delete' ? null : snapshotOf(ctx.store, ep, row);
+  const opts = { prefixBookkeeping: ctx.prefixBookkeeping !== false };
+  const prechange = pre ? snapshotOf(ctx.store, ep, pre, opts) : null;
+  const postchange = action === 'delete' ? null : snapshotOf(ctx.store, ep, row, opts);
   // CHANGELOG_SKIP_EMPTY_CHANGES (default true): an update that changes nothing leaves no change record.
   if (!(action === 'update' && sameSnapshot(prechange, postchange))) {
     ctx.store.record({
