@@ -678,12 +678,14 @@ describe.skipIf(real === undefined)('differential: real NetBox vs the NetBox emu
         if (known) used.add(known);
         found.push({ step: name, ...d, ...(known ? { reason: known.reason } : {}) });
       }
+      return r as Record<string, unknown>;
     };
     await compare('client: list prefixes across pages', c => c.listPrefixes({ tag: 'k8s-lab' }));
     await compare('client: list addresses by parent', c =>
       c.listIpAddresses({ parent: ['10.60.0.0/24'] }).then(a => a.length),
     );
-    await compare('client: bulk create with one duplicate', async c => {
+    // On real NetBox the client lands every good object and names each refused one.
+    const created = await compare('client: bulk create with one duplicate', async c => {
       const r = await c.createIpAddresses([
         { address: '10.53.0.1/24', status: 'active' },
         { address: '10.50.0.20/24', status: 'active' },
@@ -692,7 +694,15 @@ describe.skipIf(real === undefined)('differential: real NetBox vs the NetBox emu
       ]);
       return { succeeded: r.succeeded.map(a => a.address), failed: r.failed, aborted: r.aborted?.message };
     });
-    await compare('client: bulk update with an unknown id', async c => {
+    expect(created['succeeded']).toEqual(['10.53.0.1/24', '10.50.0.20/24', '10.53.0.2/24']);
+    expect(created['failed']).toMatchObject([
+      {
+        index: 2,
+        outcome: 'rejected',
+        fieldErrors: { address: ['Duplicate IP address found in global table: 10.60.0.1/22'] },
+      },
+    ]);
+    const updated = await compare('client: bulk update with an unknown id', async c => {
       const [a] = await c.listIpAddresses({ address: '10.53.0.1/24' });
       const r = await c.updateIpAddresses([
         { id: a?.id ?? 0, description: 'writeback' },
@@ -700,11 +710,14 @@ describe.skipIf(real === undefined)('differential: real NetBox vs the NetBox emu
       ]);
       return { succeeded: r.succeeded.map(x => x.description), failed: r.failed, aborted: r.aborted?.message };
     });
-    await compare('client: bulk delete with an unknown id', async c => {
+    expect(updated['succeeded']).toEqual(['writeback']);
+    expect(updated['failed']).toMatchObject([{ index: 1, outcome: 'rejected' }]);
+    const deleted = await compare('client: bulk delete with an unknown id', async c => {
       const [a] = await c.listIpAddresses({ address: '10.53.0.2/24' });
       const r = await c.deleteIpAddresses([a?.id ?? 0, 999999]);
       return { succeeded: r.succeeded.length, failed: r.failed, aborted: r.aborted?.message };
     });
+    expect(deleted).toMatchObject({ succeeded: 1, failed: [{ index: 1, outcome: 'rejected' }] });
     await compare('client: create a prefix with host bits', c => c.create('ipam/prefixes', { prefix: '10.54.0.9/24' }));
     await compare(
       'client: read-only token writes',
