@@ -194,6 +194,10 @@ export async function startNetBox(opts: StartNetBoxOptions = {}): Promise<RealNe
         '--preload',
         // gunicorn 26 would otherwise open a control socket in ~/.gunicorn/.
         '--no-control-socket',
+        // Its default keep-alive is 2 s: a client reusing an idle connection just as gunicorn drops it gets
+        // ECONNRESET (seen in the tests under load). Production NetBox sits behind nginx/unit with ~75 s.
+        '--keep-alive',
+        '75',
         '--access-logfile',
         '-',
       ],

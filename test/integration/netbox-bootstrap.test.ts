@@ -165,6 +165,8 @@ describe('netbox bootstrap against NetBox', () => {
 
     await nbx.mark();
     const second = await runBootstrap(nb, want);
+    expect(second.readError).toBeUndefined();
+    expect(second.results.filter(r => r.status !== 'unchanged')).toEqual([]);
     expect(second).toMatchObject({ ok: true, changed: false });
     expect(second.counts.unchanged).toBe(TOTAL);
     expect(await nbx.changes()).toEqual({});
