@@ -29,6 +29,11 @@ export interface StartDaemonOptions {
   onStderr?: (text: string) => void;
   /** How long to wait for the start line (default 30 s). */
   startTimeoutMs?: number;
+  /**
+   * A process group of its own, so a Ctrl-C in the terminal reaches only the caller, which then stops the daemon
+   * with one SIGTERM (a second signal would make the daemon abandon its running job).
+   */
+  ownProcessGroup?: boolean;
 }
 
 function parseLine(part: string): LogLine {
@@ -53,6 +58,7 @@ export async function startDaemon(
   const child = spawn(process.execPath, [CLI, 'run', ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.ownProcessGroup === true,
   });
   const lines: LogLine[] = [];
   const waiters = new Set<() => void>();

@@ -239,8 +239,13 @@ async function startTheDaemon(s: Stack, opts: Options): Promise<DaemonProcess> {
   step(7, STEPS, `run: the daemon, ${mode}`);
   const daemon = await startDaemon(['-c', s.config, '--kubeconfig', s.kubeconfig], s.env, opts.port, {
     onLine: watchDaemonLog(join(s.dir, 'daemon.log')),
+    ownProcessGroup: true,
   });
   cleanup.push({ what: 'the daemon', close: () => daemon.stop() });
+  // In its own process group it would outlive a demo that dies without cleaning up: take it along.
+  process.on('exit', () => {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  });
   say(`    listening on ${daemon.url}; every job runs once at start (log: ${join(s.dir, 'daemon.log')})`);
   await daemon.waitForLine(finished('sync', 0), JOB_WAIT_MS, 'the first sync');
   return daemon;
