@@ -44,6 +44,8 @@ COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist/src ./dist/src
 COPY --chown=root:root package.json ./
 COPY --chown=root:root config/example.yaml config/schema.json ./config/
+# `netbox-ippool-sync …` on PATH, for `docker run … plan` and `kubectl exec … -- netbox-ippool-sync netbox bootstrap`.
+RUN chmod 0755 dist/src/cli.js && ln -s /app/dist/src/cli.js /usr/local/bin/netbox-ippool-sync
 # Numeric, so Kubernetes' runAsNonRoot can verify it; owns nothing in the image (code stays read-only to it).
 USER 10001:10001
 EXPOSE 8080

@@ -128,12 +128,14 @@ describe('Dockerfile (read, not built: no Docker engine here)', () => {
     }
   });
 
-  it('the image user matches the Helm chart, and the entry point is the built CLI', () => {
+  it('the image user matches the Helm chart; the entry point is the built CLI, also on PATH', () => {
     const values = parse(readFileSync(join(ROOT, 'deploy/helm/netbox-ippool-sync/values.yaml'), 'utf8')) as {
       podSecurityContext: { runAsUser: number };
     };
     expect(values.podSecurityContext.runAsUser).toBe(10001);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
     expect(dockerfile).toContain(`ENTRYPOINT ["node", "/app/${pkg.bin['netbox-ippool-sync'] ?? ''}"]`);
+    // The chart's NOTES run `kubectl exec … -- netbox-ippool-sync netbox bootstrap`.
+    expect(dockerfile).toContain('ln -s /app/dist/src/cli.js /usr/local/bin/netbox-ippool-sync');
   });
 });
