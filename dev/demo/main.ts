@@ -29,7 +29,7 @@ const USAGE = `Usage: npm run demo -- [options]
   --port <n>                port of the daemon's HTTP server: /drift, /metrics, /healthz (default 8080, 0 = any)
   --netbox-port <n>         port of NetBox (default: any free port)
   --redis                   start a private redis-server: the daemon runs its jobs on BullMQ (REDIS_URL: used as is)
-  --keep                    keep the demo folder (config, kubeconfig, daemon log) after exit
+  --keep                    keep the demo folder (config.yaml, daemon.log) after exit
   --help`;
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
