@@ -10,6 +10,16 @@ export const knobsSchema = z
     latencyMs: z.number().min(0),
     /** Added per object in the response body. */
     latencyPerObjectMs: z.number().min(0),
+    /**
+     * Added per object a successful write created, changed or deleted (a bulk POST of 100 costs 100×). With
+     * `latencyMs` this is the benchmarks' latency model of real NetBox, whose cost is mostly per object written.
+     */
+    latencyPerWrittenObjectMs: z.number().min(0),
+    /**
+     * Requests served at once, like gunicorn's web workers (0: no limit). Others wait in arrival order; latency
+     * is spent inside a worker, as on a real server.
+     */
+    workers: z.number().int().min(0),
     /** Share of API requests answered 503 (0..1), drawn from a seeded generator. */
     errorRate: z.number().min(0).max(1),
     errorSeed: z.number().int(),
@@ -44,6 +54,8 @@ export function defaultKnobs(): Knobs {
   return {
     latencyMs: 0,
     latencyPerObjectMs: 0,
+    latencyPerWrittenObjectMs: 0,
+    workers: 0,
     errorRate: 0,
     errorSeed: 1,
     failNext: 0,

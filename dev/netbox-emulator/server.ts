@@ -92,6 +92,34 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 type Parsed = { ok: true; value: unknown } | { ok: false; status: number; detail: string };
 
+/** The `workers` knob: at most N requests inside at once, the rest wait in arrival order (0: no limit). */
+class WorkerPool {
+  private busy = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  async acquire(limit: number): Promise<() => void> {
+    if (limit > 0 && this.busy >= limit) await new Promise<void>(resolve => this.waiting.push(resolve));
+    else this.busy++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next)
+        next(); // the slot passes straight to the next request
+      else this.busy--;
+    };
+  }
+}
+
+/** Objects a successful write created, changed or deleted (bulk bodies count each object). */
+function writtenObjects(method: string, out: ApiResponse, body: unknown): number {
+  if (out.status >= 300) return 0;
+  if (method === 'DELETE') return Array.isArray(body) ? body.length : 1;
+  if (method === 'POST' || method === 'PUT' || method === 'PATCH') return out.objects;
+  return 0;
+}
+
 function parseJson(req: IncomingMessage, raw: Buffer): Parsed {
   if (raw.length === 0) return { ok: true, value: undefined };
   const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]?.trim() ?? '';
@@ -135,6 +163,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   let random = seededRandom(knobs.errorSeed);
   let randomSeed = knobs.errorSeed;
   const hanging = new Set<ServerResponse>();
+  const workerPool = new WorkerPool();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
@@ -184,12 +213,19 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       res.setHeader('Content-Type', 'text/html');
       return send(503, '<html><body><h1>503 Service Unavailable</h1></body></html>');
     }
-    if (knobs.latencyMs > 0) await sleep(knobs.latencyMs);
+    const release = await workerPool.acquire(knobs.workers);
     let out: ApiResponse;
-    if (!parsed.ok)
-      out = { status: parsed.status, body: { detail: parsed.detail }, headers: {}, objects: 0, route: 'body' };
-    else out = handleApi(emu, { method, url, headers: req.headers, body: parsed.value, requestId });
-    if (knobs.latencyPerObjectMs > 0 && out.objects > 0) await sleep(knobs.latencyPerObjectMs * out.objects);
+    try {
+      if (knobs.latencyMs > 0) await sleep(knobs.latencyMs);
+      if (!parsed.ok)
+        out = { status: parsed.status, body: { detail: parsed.detail }, headers: {}, objects: 0, route: 'body' };
+      else out = handleApi(emu, { method, url, headers: req.headers, body: parsed.value, requestId });
+      if (knobs.latencyPerObjectMs > 0 && out.objects > 0) await sleep(knobs.latencyPerObjectMs * out.objects);
+      const written = writtenObjects(method, out, parsed.ok ? parsed.value : undefined);
+      if (knobs.latencyPerWrittenObjectMs > 0 && written > 0) await sleep(knobs.latencyPerWrittenObjectMs * written);
+    } finally {
+      release();
+    }
     record(out.status, out.route, out.objects);
     logger.debug({ method, path: url.pathname, status: out.status, requestId }, 'netbox emulator request');
     const events = out.events;

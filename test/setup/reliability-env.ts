@@ -37,6 +37,9 @@ export async function teardown(): Promise<void> {
   console.log(`\n[reliability] figures\n${figuresTable(rows)}`);
   const out = new URL('../reliability/results/', import.meta.url);
   mkdirSync(out, { recursive: true });
-  writeFileSync(new URL('latest.json', out), `${JSON.stringify({ finishedAt: new Date().toISOString(), rows }, null, 2)}\n`);
+  writeFileSync(
+    new URL('latest.json', out),
+    `${JSON.stringify({ finishedAt: new Date().toISOString(), rows }, null, 2)}\n`,
+  );
   rmSync(dir, { recursive: true, force: true });
 }
