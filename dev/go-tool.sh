@@ -19,9 +19,15 @@ go_tool_cached() {
   return 1
 }
 
-# go_tool_prepare NAME OUT — checks for Go, makes OUT.tmp and sets a reproducible build environment.
+# go_tool_prepare NAME OUT — checks for Go, takes the build lock (a second builder waits, then finds the cache
+# warm and exits), makes a fresh OUT.tmp and sets a reproducible build environment.
 go_tool_prepare() {
   command -v go >/dev/null || { echo "$1/build.sh: the Go toolchain is required to build $1" >&2; exit 1; }
+  mkdir -p "$(dirname "$2")"
+  exec 9>"$(dirname "$2")/.build.lock"
+  flock -x 9
+  go_tool_cached "$1" "$2" && exit 0
+  rm -rf "$2.tmp"
   mkdir -p "$2.tmp"
   export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
   go_tool_start=$(date +%s)

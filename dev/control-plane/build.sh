@@ -22,6 +22,17 @@ if [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ] && [ -f "$out/STAMP" ]; th
 fi
 
 command -v go >/dev/null || { echo "build.sh: the Go toolchain is required to build kube-apiserver and etcd" >&2; exit 1; }
+# One builder at a time: a second caller waits for the first and then finds the cache warm (two builders shared
+# one .tmp folder and one renamed it under the other).
+mkdir -p "$cache_root/control-plane"
+exec 9>"$cache_root/control-plane/.build.lock"
+flock -x 9
+if [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ] && [ -f "$out/STAMP" ]; then
+  echo "control plane: built by another process meanwhile ($out)" >&2
+  echo "$out"
+  exit 0
+fi
+rm -rf "$out.tmp"
 mkdir -p "$out.tmp"
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
 minor="$(echo "$k8s_version" | cut -d. -f2)"
