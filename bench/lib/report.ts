@@ -31,7 +31,7 @@ const COLUMNS: Column[] = [
   { title: 'wall', align: 'right', cell: r => seconds(r.wallMs) },
   { title: 'NB reads', align: 'right', cell: r => String(r.netboxReads) },
   { title: 'NB writes', align: 'right', cell: r => String(r.netboxWrites) },
-  { title: 'kube req', align: 'right', cell: r => String(r.kubeRequests) },
+  { title: 'kube req', align: 'right', cell: r => (Number.isFinite(r.kubeRequests) ? String(r.kubeRequests) : '-') },
   { title: 'RSS MiB', align: 'right', cell: r => (r.peakRssMiB === undefined ? '-' : r.peakRssMiB.toFixed(0)) },
   {
     title: 'ratios',
