@@ -130,6 +130,7 @@ export async function runDaemon(opts: RunOptions, inject: RunInjections = {}): P
     webhookSecret: webhookSecret(first),
     maxBodyBytes: first.server.maxBodyBytes,
     clusterTags: new Map(configs.map(c => [c.cluster, c.selection.clusterTag])),
+    managedTags: new Map(configs.map(c => [c.cluster, c.selection.managedTag])),
     drift: inject.driftPages ?? latestDrift,
     logger,
   });
