@@ -202,6 +202,10 @@ async function setUp(env: BenchEnv): Promise<Setup> {
     port,
     { startTimeoutMs: 120_000 },
   );
+  const running = daemon.lines.find(l => l.msg?.startsWith('netbox-ippool-sync running') === true);
+  if (running?.msg?.includes('BullMQ') !== true) {
+    throw new Error(`the daemon does not run on BullMQ/Redis: ${running?.msg ?? 'no start line'}`);
+  }
   const finished = (job: string) => (l: LogLine) => l.event === 'job-finished' && l.job === job;
   await daemon.waitForLine(finished('sync'), 120_000, 'the first sync');
   await daemon.waitForLine(finished('writeback'), 120_000, 'the first writeback');
