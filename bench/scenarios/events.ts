@@ -22,7 +22,6 @@ import { KubeAdmin, loadBalancerService } from '../../dev/cni/index.ts';
 import { startDaemon } from '../../dev/daemon-process.ts';
 import type { DaemonProcess, LogLine } from '../../dev/daemon-process.ts';
 import { startEmulator } from '../../dev/netbox-emulator/index.ts';
-import type { Emulator } from '../../dev/netbox-emulator/index.ts';
 import { freePort } from '../../dev/process.ts';
 import { KubeClient } from '../../src/k8s/client.ts';
 import { RESOURCES } from '../../src/kinds/resources.ts';
@@ -41,9 +40,16 @@ const EVENTS = 100;
 const PACE_MS = 500;
 /** How long after the last change of a stream its last object may take before the stream counts as failed. */
 const SETTLE_MS = 60_000;
-const CLUSTER = 'events';
-const LB_POOL = `lb-${CLUSTER}`;
-const LB_NAMESPACE = 'bench-events';
+
+/** One NetBox the streams run against; each gets a cluster name, pool names and address space of its own. */
+interface Site {
+  kind: 'real' | 'emulator';
+  netbox: NetBoxTarget;
+  cluster: string;
+  /** 10.<second>.<i>.0/26 for the prefixes of stream 1, 10.<second + 1>.0.0/24 for the MetalLB pool. */
+  second: number;
+  note: string;
+}
 
 interface Stream {
   name: string;
@@ -148,33 +154,33 @@ async function webhookRule(t: NetBoxTarget, name: string, url: string, types: st
 }
 
 interface Setup {
-  emulator: Emulator;
   proxy: CountingProxy;
   daemon: DaemonProcess;
   dir: string;
-  target: NetBoxTarget;
 }
 
-async function setUp(env: BenchEnv): Promise<Setup> {
-  const emulator = await startEmulator({ knobs: { ...LATENCY_MODEL } });
-  const target = { url: emulator.url, token: emulator.tokens.v1 };
-  const client = new NetBoxClient({ url: emulator.url, token: emulator.tokens.v1 });
+const lbPool = (site: Site) => `lb-${site.cluster}`;
+const lbNamespace = (site: Site) => `bench-${site.cluster}`;
+
+async function setUp(env: BenchEnv, site: Site): Promise<Setup> {
+  const target = site.netbox;
+  const client = new NetBoxClient({ url: target.url, token: target.token });
   const report = await runBootstrap(
     client,
-    wantedObjects({ cluster: CLUSTER, roles: ['k8s-pod', 'k8s-loadbalancer'] }),
+    wantedObjects({ cluster: site.cluster, roles: ['k8s-pod', 'k8s-loadbalancer'] }),
   );
   if (!report.ok) throw new Error(`netbox bootstrap: ${JSON.stringify(report.readError ?? report.counts)}`);
   await nb(target, 'POST', 'ipam/prefixes/', {
-    prefix: '10.241.0.0/24',
+    prefix: `10.${site.second + 1}.0.0/24`,
     status: 'active',
     role: { slug: 'k8s-loadbalancer' },
-    tags: [{ slug: `k8s-${CLUSTER}` }],
-    custom_fields: { k8s_pool_name: LB_POOL },
+    tags: [{ slug: `k8s-${site.cluster}` }],
+    custom_fields: { k8s_pool_name: lbPool(site) },
   });
   const admin = new KubeAdmin(env.controlPlane.admin);
   await admin.ensureNamespace('metallb-system');
-  await admin.ensureNamespace(LB_NAMESPACE);
-  const proxy = await startCountingProxy(emulator.url);
+  await admin.ensureNamespace(lbNamespace(site));
+  const proxy = await startCountingProxy(target.url);
   const dir = mkdtempSync(join(tmpdir(), 'nbsync-bench-events-'));
   const port = await freePort();
   const secret = `whsec-${randomBytes(12).toString('hex')}`;
@@ -182,7 +188,7 @@ async function setUp(env: BenchEnv): Promise<Setup> {
   writeFileSync(
     config,
     stringify({
-      cluster: CLUSTER,
+      cluster: site.cluster,
       netbox: { url: proxy.url, tokenEnv: 'BENCH_EVENTS_NETBOX_TOKEN' },
       selection: { roles: { 'k8s-pod': 'calico', 'k8s-loadbalancer': 'metallb' } },
       // The schedule stays out of the way; the debounce is the default, as users get it.
@@ -194,7 +200,7 @@ async function setUp(env: BenchEnv): Promise<Setup> {
   const daemon = await startDaemon(
     ['-c', config],
     {
-      BENCH_EVENTS_NETBOX_TOKEN: emulator.tokens.v2,
+      BENCH_EVENTS_NETBOX_TOKEN: target.token,
       KUBECONFIG: env.controlPlane.kubeconfigPath,
       NETBOX_WEBHOOK_SECRET: secret,
       LOG_LEVEL: 'info',
@@ -217,7 +223,7 @@ async function setUp(env: BenchEnv): Promise<Setup> {
     ['ipam.prefix', 'ipam.iprange', 'ipam.ipaddress'],
     secret,
   );
-  return { emulator, proxy, daemon, dir, target };
+  return { proxy, daemon, dir };
 }
 
 function jobRuns(daemon: DaemonProcess, from: number): Record<string, number> {
@@ -229,6 +235,7 @@ function jobRuns(daemon: DaemonProcess, from: number): Record<string, number> {
 }
 
 function row(
+  site: Site,
   s: Stream,
   step: string,
   wallMs: number,
@@ -240,7 +247,7 @@ function row(
   return {
     scenario: 'events',
     step,
-    netbox: 'emulator',
+    netbox: site.kind,
     size: s.sent.size,
     wallMs,
     netboxReads: counts.reads,
@@ -254,14 +261,14 @@ function row(
       'max ms': Math.max(...l),
       ...extra,
     },
-    notes: `one change every ${PACE_MS} ms; daemon on BullMQ/Redis, default debounce; emulator ${LATENCY_MODEL.latencyMs} ms/request + ${LATENCY_MODEL.latencyPerWrittenObjectMs} ms/object written; NetBox requests are the daemon's (through the counting proxy); its Kubernetes requests are not counted (TLS)`,
+    notes: `one change every ${PACE_MS} ms; daemon on BullMQ/Redis, default debounce; ${site.note}; NetBox requests are the daemon's (through the counting proxy); its Kubernetes requests are not counted (TLS)`,
   };
 }
 
-async function run(env: BenchEnv): Promise<ScenarioResult> {
-  const n = Math.max(10, Math.round(EVENTS * env.scale));
-  const setup = await setUp(env);
-  const { daemon, proxy, target } = setup;
+async function streams(env: BenchEnv, site: Site, n: number): Promise<ScenarioResult> {
+  const setup = await setUp(env, site);
+  const { daemon, proxy } = setup;
+  const target = site.netbox;
   const rows: BenchRow[] = [];
   const targets: TargetCheck[] = [];
   const stopWatch = new AbortController();
@@ -270,23 +277,25 @@ async function run(env: BenchEnv): Promise<ScenarioResult> {
     const pools: Stream = { name: 'pools', sent: new Map(), applied: new Map() };
     const watching = watchPools(env.controlPlane.kubeconfigPath, pools, stopWatch.signal);
     await new Promise(r => setTimeout(r, 500)); // the watch is open before the first change
-    env.log(`webhook → pool: ${n} prefixes, one every ${PACE_MS} ms`);
+    env.log(`${site.kind}: webhook → pool: ${n} prefixes, one every ${PACE_MS} ms`);
     let from = daemon.lines.length;
     proxy.reset();
     let t0 = performance.now();
     await paced(n, PACE_MS, async i => {
-      const name = `ev-${i}`;
+      const name = `${site.cluster}-${i}`;
       pools.sent.set(name, performance.now());
       await nb(target, 'POST', 'ipam/prefixes/', {
-        prefix: `10.240.${i}.0/26`,
+        prefix: `10.${site.second}.${i}.0/26`,
         status: 'active',
         role: { slug: 'k8s-pod' },
-        tags: [{ slug: `k8s-${CLUSTER}` }],
+        tags: [{ slug: `k8s-${site.cluster}` }],
         custom_fields: { k8s_pool_name: name },
       });
     });
     await settle(pools, SETTLE_MS);
-    rows.push(row(pools, 'webhook → pool', performance.now() - t0, proxy.counts(), jobRuns(daemon, from), undefined));
+    rows.push(
+      row(site, pools, 'webhook → pool', performance.now() - t0, proxy.counts(), jobRuns(daemon, from), undefined),
+    );
     stopWatch.abort();
     await watching;
 
@@ -296,18 +305,26 @@ async function run(env: BenchEnv): Promise<ScenarioResult> {
     try {
       await webhookRule(target, 'bench-records', listener.url, ['ipam.ipaddress']);
       const admin = new KubeAdmin(env.controlPlane.admin);
-      env.log(`allocation → record: ${n} LoadBalancer Services, one every ${PACE_MS} ms`);
+      env.log(`${site.kind}: allocation → record: ${n} LoadBalancer Services, one every ${PACE_MS} ms`);
       from = daemon.lines.length;
       proxy.reset();
       t0 = performance.now();
       await paced(n, PACE_MS, async i => {
-        const ip = `10.241.0.${i + 1}`;
+        const ip = `10.${site.second + 1}.0.${i + 1}`;
         records.sent.set(ip, performance.now());
-        await loadBalancerService(admin, { namespace: LB_NAMESPACE, name: `svc-${i}`, ip, pool: LB_POOL });
+        await loadBalancerService(admin, { namespace: lbNamespace(site), name: `svc-${i}`, ip, pool: lbPool(site) });
       });
       await settle(records, SETTLE_MS);
       rows.push(
-        row(records, 'allocation → record', performance.now() - t0, proxy.counts(), jobRuns(daemon, from), undefined),
+        row(
+          site,
+          records,
+          'allocation → record',
+          performance.now() - t0,
+          proxy.counts(),
+          jobRuns(daemon, from),
+          undefined,
+        ),
       );
     } finally {
       await listener.close();
@@ -321,7 +338,7 @@ async function run(env: BenchEnv): Promise<ScenarioResult> {
       const l = latencies(s);
       const p95 = percentile(l, 95);
       targets.push({
-        target: `event to applied under 2 s p95, debounce included (${r?.step ?? s.name})`,
+        target: `event to applied under 2 s p95, debounce included (${r?.step ?? s.name}, ${site.kind})`,
         measured: `p95 ${(p95 / 1000).toFixed(2)} s, p50 ${(percentile(l, 50) / 1000).toFixed(2)} s, max ${(Math.max(...l) / 1000).toFixed(2)} s; ${l.length} of ${s.sent.size} applied`,
         holds: l.length === s.sent.size && p95 < 2000,
       });
@@ -331,9 +348,52 @@ async function run(env: BenchEnv): Promise<ScenarioResult> {
     stopWatch.abort();
     await daemon.stop();
     await setup.proxy.close();
-    await setup.emulator.close();
     rmSync(setup.dir, { recursive: true, force: true });
   }
+}
+
+async function run(env: BenchEnv): Promise<ScenarioResult> {
+  const n = Math.max(10, Math.round(EVENTS * env.scale));
+  const rows: BenchRow[] = [];
+  const targets: TargetCheck[] = [];
+  const emulator = await startEmulator({ knobs: { ...LATENCY_MODEL } });
+  try {
+    const r = await streams(
+      env,
+      {
+        kind: 'emulator',
+        netbox: { url: emulator.url, token: emulator.tokens.v1 },
+        cluster: 'events',
+        second: 240,
+        note: `emulator ${LATENCY_MODEL.latencyMs} ms/request + ${LATENCY_MODEL.latencyPerWrittenObjectMs} ms/object written, webhooks sent right after the commit`,
+      },
+      n,
+    );
+    rows.push(...r.rows);
+    targets.push(...r.targets);
+  } finally {
+    await emulator.close();
+  }
+  const real = env.realNetBox;
+  if (real === undefined) {
+    env.log('real NetBox skipped (BENCH_NETBOX=emulator)');
+    return { rows, targets };
+  }
+  await real.workerReady();
+  const r = await streams(
+    env,
+    {
+      kind: 'real',
+      netbox: { url: real.url, token: real.tokens.v1 },
+      cluster: 'events-real',
+      second: 242,
+      note: `real NetBox ${real.version}, webhooks sent by its RQ worker`,
+    },
+    n,
+  );
+  rows.push(...r.rows);
+  targets.push(...r.targets);
+  return { rows, targets };
 }
 
 export const scenario: Scenario = {
