@@ -226,12 +226,19 @@ async function setUp(env: BenchEnv, site: Site): Promise<Setup> {
   return { proxy, daemon, dir };
 }
 
-function jobRuns(daemon: DaemonProcess, from: number): Record<string, number> {
-  const runs: Record<string, number> = {};
+/** Runs of each job while a stream ran, and how long they took (the daemon's own job-finished lines). */
+function jobRuns(daemon: DaemonProcess, from: number): Record<string, number | string> {
+  const ms = new Map<string, number[]>();
   for (const l of daemon.lines.slice(from)) {
-    if (l.event === 'job-finished' && typeof l.job === 'string') runs[l.job] = (runs[l.job] ?? 0) + 1;
+    if (l.event !== 'job-finished' || typeof l.job !== 'string') continue;
+    ms.set(l.job, [...(ms.get(l.job) ?? []), typeof l['ms'] === 'number' ? l['ms'] : Number.NaN]);
   }
-  return runs;
+  const out: Record<string, number | string> = {};
+  for (const [job, list] of ms) {
+    out[`${job} runs`] = list.length;
+    out[`${job} ms p50/p95`] = `${percentile(list, 50).toFixed(0)}/${percentile(list, 95).toFixed(0)}`;
+  }
+  return out;
 }
 
 function row(

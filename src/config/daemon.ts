@@ -53,7 +53,7 @@ export const scheduleSchema = z
     }),
     writeback: jobSchedule('5m').meta({ description: 'When live allocations are written back to NetBox.' }),
     drift: jobSchedule('15m').meta({ description: 'When the drift report is rebuilt.' }),
-    debounce: duration('the debounce').default('1s').meta({
+    debounce: duration('the debounce').default('500ms').meta({
       description:
         'A webhook or watch event runs its job at once; further events within this window are collected into one more run at its end (at most one run per window).',
     }),
