@@ -6,7 +6,11 @@ import { text } from './types.ts';
 import type { Endpoint, Row } from './types.ts';
 
 export type Predicate = (row: Row) => boolean;
-export type FilterOutcome = { predicate: Predicate } | { error: string[] } | undefined;
+/**
+ * `candidates`, when a filter can name them from an index, is a superset of the rows it matches: the listing then
+ * tests only those instead of every row (as PostgreSQL would use its index). The predicate still decides.
+ */
+export type FilterOutcome = { predicate: Predicate; candidates?: () => Row[] } | { error: string[] } | undefined;
 
 export const STRING_LOOKUPS = ['n', 'ic', 'nic', 'isw', 'nisw', 'iew', 'niew', 'ie', 'nie', 'regex', 'iregex', 'empty'];
 export const NUMBER_LOOKUPS = ['n', 'gt', 'gte', 'lt', 'lte', 'empty'];

@@ -90,10 +90,31 @@ export function parentFilter(gets: RowInet[], values: string[]): FilterOutcome {
   };
 }
 
-/** NetBox `net_in`: values with a mask match exactly, bare addresses match the host part. */
-export function addressIn(get: RowInet, values: string[]): FilterOutcome {
+const hostKey = (i: Inet | undefined): string | undefined => (i === undefined ? undefined : `${i.family}:${i.value}`);
+
+/**
+ * NetBox `net_in`: values with a mask match exactly, bare addresses match the host part. With the store (IP
+ * addresses' `address`), candidates come from a host index, as NetBox's query uses PostgreSQL's index: a script
+ * asking for one address at a time must not cost a scan of every address.
+ */
+export function addressIn(get: RowInet, values: string[], store?: Store): FilterOutcome {
   const wants = values.map(v => ({ masked: v.includes('/'), inet: parseInet(v.trim()) }));
+  const indexed = store;
+  const candidates =
+    indexed === undefined
+      ? undefined
+      : () => [
+          ...new Set(
+            wants.flatMap(w => {
+              const key = hostKey(w.inet);
+              return key === undefined
+                ? []
+                : indexed.lookup('ipam/ip-addresses', 'address-host', r => hostKey(get(r)), key);
+            }),
+          ),
+        ];
   return {
+    ...(candidates === undefined ? {} : { candidates }),
     predicate: r => {
       const have = get(r);
       return (

@@ -131,7 +131,7 @@ export const FILTER_SPECS: Record<Endpoint, readonly FilterDef[]> = {
     choice('status', IP_STATUS),
     choice('role', IP_ROLE),
     str('dns_name'),
-    custom('address', (_s, v) => addressIn(address, v)),
+    custom('address', (s, v) => addressIn(address, v, s)),
     custom('parent', (_s, v) => parentFilter([address], v)),
     custom('family', (_s, v) => familyFilter(address, v)),
     ...maskLengths(address),

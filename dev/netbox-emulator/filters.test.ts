@@ -145,6 +145,12 @@ describe('address filters', () => {
     ['ipam/ip-addresses', 'parent=10.0.0.0/24&vrf_id=null', [1, 2]],
     ['ipam/ip-addresses', 'address=10.0.0.15', [2]],
     ['ipam/ip-addresses', 'address=10.0.0.15/24', []],
+    // Answered from the host index: several values, the same host twice, with other filters, unparsable.
+    ['ipam/ip-addresses', 'address=10.0.1.1&address=10.0.0.1', [1, 3]],
+    ['ipam/ip-addresses', 'address=10.0.0.1&address=10.0.0.1/24', [1]],
+    ['ipam/ip-addresses', 'address=10.0.0.1&vrf_id=null', [1]],
+    ['ipam/ip-addresses', 'address=10.0.1.1&vrf_id=null', []],
+    ['ipam/ip-addresses', 'address=garbage', []],
     ['ipam/ip-addresses', 'q=gw', [2]],
   ] as const)('%s %s → %j', (ep, q, want) => {
     expect(ids(ep, q)).toEqual(want);

@@ -34,6 +34,7 @@ function splitLookup(param: string): { base: string; lookup: string } {
 export function applyFilters(store: Store, ep: Endpoint, rows: Row[], params: URLSearchParams): Row[] {
   const errors: FieldErrors = {};
   const predicates: Predicate[] = [];
+  let narrowest: Row[] | undefined;
   const defs = FILTER_SPECS[ep];
   for (const param of new Set(params.keys())) {
     if (RESERVED.has(param)) continue;
@@ -44,9 +45,18 @@ export function applyFilters(store: Store, ep: Endpoint, rows: Row[], params: UR
       : filterFor(store, defs, param, values);
     if (!outcome) continue;
     if ('error' in outcome) errors[param] = outcome.error;
-    else predicates.push(outcome.predicate);
+    else {
+      predicates.push(outcome.predicate);
+      const candidates = outcome.candidates?.();
+      if (candidates !== undefined && (narrowest === undefined || candidates.length < narrowest.length)) {
+        narrowest = candidates;
+      }
+    }
   }
   if (Object.keys(errors).length > 0) throw new ApiError(400, errors);
+  // Candidates come from the store, so they stand in for `rows` only when those are the whole table (as listings
+  // pass them); in id order, the order of store.all().
+  if (narrowest !== undefined && rows.length === store.count(ep)) rows = [...narrowest].sort((a, b) => a.id - b.id);
   return predicates.length === 0 ? rows : rows.filter(r => predicates.every(p => p(r)));
 }
 
