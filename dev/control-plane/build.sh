@@ -22,6 +22,20 @@ if [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ] && [ -f "$out/STAMP" ]; th
 fi
 
 command -v go >/dev/null || { echo "build.sh: the Go toolchain is required to build kube-apiserver and etcd" >&2; exit 1; }
+# Several test runs on one machine may find the cache cold at once: one builds, the others wait for it (a shared
+# "$out.tmp" let a second build delete the first one's etcd between its build and its --version check).
+mkdir -p "$cache_root/control-plane"
+exec 9>"$out.lock"
+if ! flock -n 9; then
+  echo "control plane: another build of $k8s_version is running; waiting for it" >&2
+  flock 9
+fi
+if [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ] && [ -f "$out/STAMP" ]; then
+  echo "control plane: built meanwhile by another run ($out)" >&2
+  echo "$out"
+  exit 0
+fi
+rm -rf "$out.tmp"
 mkdir -p "$out.tmp"
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false"
 minor="$(echo "$k8s_version" | cut -d. -f2)"
