@@ -475,7 +475,9 @@ export class KubeClient {
       answer = await this.#request(url, options, ctx, payload);
       if (answer.status !== 429 || attempt >= this.#throttleRetries) break;
       this.#throttled += 1;
-      const waitMs = retryDelayMs(answer.retryAfter, attempt, this.#maxRetryAfterMs);
+      // Up to a quarter more than asked: clients rejected together must not all come back in the same instant.
+      const asked = retryDelayMs(answer.retryAfter, attempt, this.#maxRetryAfterMs);
+      const waitMs = asked + Math.round(Math.random() * (asked / 4));
       this.#log.warn(
         { verb, path: url.pathname, attempt: attempt + 1, retryAfter: answer.retryAfter, waitMs },
         'kubernetes request throttled (429); waiting and sending it again',
