@@ -113,7 +113,8 @@ async function applyOne(
       } catch (err) {
         if (!(err instanceof KubeApiError) || !err.isConflict) throw err;
         const now = await kube.get(rt, name, namespace);
-        const whose = now && !isManaged(now) ? `without our ${MANAGED_BY_LABEL} label` : 'with fields another writer owns';
+        const whose =
+          now && !isManaged(now) ? `without our ${MANAGED_BY_LABEL} label` : 'with fields another writer owns';
         throw new SkipChange(
           `an object of this name appeared while it was being created, ${whose}; it is left alone and planned again ` +
             `next cycle (${err.message})`,

@@ -470,20 +470,7 @@ export class KubeClient {
     };
     await this.#kc.applyToHTTPSOptions(options);
     const started = Date.now();
-    let answer: { status: number; text: string; retryAfter: string | undefined };
-    for (let attempt = 0; ; attempt++) {
-      answer = await this.#request(url, options, ctx, payload);
-      if (answer.status !== 429 || attempt >= this.#throttleRetries) break;
-      this.#throttled += 1;
-      // Up to a quarter more than asked: clients rejected together must not all come back in the same instant.
-      const asked = retryDelayMs(answer.retryAfter, attempt, this.#maxRetryAfterMs);
-      const waitMs = asked + Math.round(Math.random() * (asked / 4));
-      this.#log.warn(
-        { verb, path: url.pathname, attempt: attempt + 1, retryAfter: answer.retryAfter, waitMs },
-        'kubernetes request throttled (429); waiting and sending it again',
-      );
-      await new Promise(resolve => setTimeout(resolve, waitMs));
-    }
+    const answer = await this.#sendThrottled(verb, url, options, ctx, payload);
     const { status, text } = answer;
     this.#log.debug({ verb, method, path: url.pathname, status, ms: Date.now() - started }, 'kubernetes request');
     if (status >= 200 && status < 300) return (text ? JSON.parse(text) : {}) as T;
@@ -503,6 +490,29 @@ export class KubeClient {
     throw new KubeApiError(status, reason, parsed.message ?? text.slice(0, 300), ctx, parsed.details?.causes ?? []);
   }
 
+  /** One request, sent again after each 429 (API Priority and Fairness) once Retry-After has passed. */
+  async #sendThrottled(
+    verb: KubeVerb,
+    url: URL,
+    options: RequestOptions,
+    ctx: KubeErrorContext,
+    payload: { body: string; contentType: string } | undefined,
+  ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
+    for (let attempt = 0; ; attempt++) {
+      const answer = await this.#request(url, options, ctx, payload);
+      if (answer.status !== 429 || attempt >= this.#throttleRetries) return answer;
+      this.#throttled += 1;
+      // Up to a quarter more than asked: clients rejected together must not all come back in the same instant.
+      const asked = retryDelayMs(answer.retryAfter, attempt, this.#maxRetryAfterMs);
+      const waitMs = asked + Math.round(Math.random() * (asked / 4));
+      this.#log.warn(
+        { verb, path: url.pathname, attempt: attempt + 1, retryAfter: answer.retryAfter, waitMs },
+        'kubernetes request throttled (429); waiting and sending it again',
+      );
+      await new Promise(resolve => setTimeout(resolve, waitMs));
+    }
+  }
+
   #request(
     url: URL,
     options: RequestOptions,
@@ -516,11 +526,11 @@ export class KubeClient {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          const header = res.headers['retry-after'];
+          const header: unknown = res.headers['retry-after'];
           resolve({
             status: res.statusCode ?? 0,
             text: Buffer.concat(chunks).toString('utf8'),
-            retryAfter: Array.isArray(header) ? header[0] : header,
+            retryAfter: typeof header === 'string' ? header : Array.isArray(header) ? String(header[0]) : undefined,
           });
         });
         res.on('error', reject);
