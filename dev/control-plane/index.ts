@@ -208,6 +208,20 @@ export async function installCrds(admin: KubeCredentials, crds: readonly CrdMani
   }
 }
 
+/** Waits until every served plural of our CRDs answers a list with 200. */
+async function waitForCrdStorage(admin: KubeCredentials, crds: readonly CrdManifest[] = loadCrds()): Promise<void> {
+  for (const gv of servedGroupVersions(crds)) {
+    for (const plural of gv.plurals) {
+      await waitFor(
+        `${plural}.${gv.group} storage after a restart`,
+        async () =>
+          (await kubeRequest(admin, 'GET', `/apis/${gv.group}/${gv.version}/${plural}?limit=1`)).status === 200,
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+    }
+  }
+}
+
 function kubeconfigYaml(server: string, ca: string, user: Record<string, string>, namespace = 'default'): string {
   return stringify({
     apiVersion: 'v1',
@@ -248,6 +262,9 @@ async function startOnce(bin: string, opts: StartOptions): Promise<ControlPlane>
       const next = await runApiserver(setup, ++runs);
       procs.splice(procs.indexOf(apiserver), 1, next);
       apiserver = next;
+      // /readyz turns 200 before every custom resource's storage is back ("storage is (re)initializing", 429):
+      // the restart is done when each of our types can be listed again.
+      if (opts.installCrds !== false) await waitForCrdStorage(setup.admin);
       return { downMs: Date.now() - stoppedAt, readyMs: Date.now() - t0 };
     };
     if (opts.installCrds !== false) await installCrds(api.admin);

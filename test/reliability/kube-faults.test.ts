@@ -12,7 +12,8 @@ import type { ClusterChange } from '../../src/k8s/cluster.ts';
 import { ADAPTERS } from '../../src/kinds/registry.ts';
 import type { K8sObject, ResourceType } from '../../src/model/k8s-object.ts';
 import { fieldManagerFor, MANAGED_BY_LABEL } from '../../src/model/ownership.ts';
-import { silentLogger } from '../../src/log.ts';
+import { createLogger } from '../../src/log.ts';
+import { Writable } from 'node:stream';
 import type { CycleResult } from '../../src/cycle.ts';
 import { startLab } from '../support/e2e.ts';
 import type { Lab } from '../support/e2e.ts';
@@ -168,7 +169,9 @@ describe('409 storms: another writer rewrites our pools while sync applies', () 
           }
           const after = await storedPools(creds, c);
           expect(wronglyDeleted(before, after)).toEqual([]);
-          expect([...after.values()].map(p => p.natOutgoing)).toEqual(names.map(() => want));
+          // The competitor's own later applies may drop the natOutgoing it once set (SSA removes a field its sole
+          // manager stops applying); Calico reads an absent natOutgoing as false, and so does the plan.
+          expect([...after.values()].map(p => p.natOutgoing === true)).toEqual(names.map(() => want));
           expect([...after.values()].every(p => p.managed)).toBe(true);
         }
         const final = await storedPools(creds, c);
@@ -453,7 +456,15 @@ describe('kube-apiserver restarting mid-cycle', () => {
       const ids = await seedPools(lab, 'restart', '100.117', POOLS);
       const names = [...ids.keys()];
       let before = new Map<string, StoredPool>();
-      const figures = { aborted: 0, thrown: 0, notAttempted: 0, failed: 0, appliedButMissing: 0, deleted: 0 };
+      const figures = {
+        aborted: 0,
+        thrown: 0,
+        notAttempted: 0,
+        failed: 0,
+        appliedButMissing: 0,
+        deleted: 0,
+        saw429: 0,
+      };
       for (let trial = 0; trial < TRIALS; trial++) {
         // Trial 0 creates every pool; later trials flip natOutgoing on all of them (an update wave).
         if (trial > 0) await setNatOutgoing(lab, ids, trial % 2 === 0);
@@ -472,6 +483,7 @@ describe('kube-apiserver restarting mid-cycle', () => {
         } finally {
           kube.close();
         }
+        figures.saw429 += kube.throttledCount();
         expect(kube.restarted).toBeDefined();
         await kube.restarted;
         if (run?.apply) {
@@ -499,6 +511,7 @@ describe('kube-apiserver restarting mid-cycle', () => {
           expect(notApplied(await cycle(lab, again))).toEqual([]);
           expect((await cycle(lab, again)).apply?.results).toEqual([]);
         } finally {
+          figures.saw429 += again.throttledCount();
           again.close();
         }
         const after = await storedPools(plane.admin, c);
@@ -522,6 +535,8 @@ describe('kube-apiserver restarting mid-cycle', () => {
           cycleErrors: figures.thrown,
           perObjectFailed: figures.failed,
           notAttempted: figures.notAttempted,
+          // "storage is (re)initializing" answers right after a restart, waited out by the client.
+          client429: figures.saw429,
         },
       });
     });
@@ -531,10 +546,20 @@ describe('kube-apiserver restarting mid-cycle', () => {
     if (cp === undefined) throw new Error('no control plane');
     const plane = cp;
     const kubeconfigYaml = readFileSync(plane.kubeconfigPath, 'utf8');
-    const kube = new KubeClient({ kubeconfigYaml, timeoutMs: 10_000 });
     const seen: ClusterChange[] = [];
+    const logLines: string[] = [];
+    const logger = createLogger({
+      level: 'debug',
+      destination: new Writable({
+        write(chunk: Buffer, _enc, done) {
+          logLines.push(chunk.toString('utf8').trim());
+          done();
+        },
+      }),
+    });
+    const kube = new KubeClient({ kubeconfigYaml, timeoutMs: 10_000, logger });
     const watches = startWatches(kube, [POOL], ch => seen.push(ch), {
-      logger: silentLogger,
+      logger,
       backoffMs: 200,
       maxBackoffMs: 2000,
     });
@@ -542,7 +567,10 @@ describe('kube-apiserver restarting mid-cycle', () => {
     const waitSeen = async (name: string): Promise<void> => {
       const deadline = Date.now() + 60_000;
       while (!seen.some(ch => ch.name === name)) {
-        if (Date.now() > deadline) throw new Error(`watch never reported ${name}; saw ${JSON.stringify(seen)}`);
+        if (Date.now() > deadline) {
+          const log = logLines.slice(-15).join('\n');
+          throw new Error(`watch never reported ${name}; saw ${JSON.stringify(seen)}; watch log:\n${log}`);
+        }
         await new Promise(r => setTimeout(r, 100));
       }
     };
