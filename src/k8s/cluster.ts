@@ -18,8 +18,14 @@ import type { Observation } from './observe.ts';
 export interface ClusterChange {
   /** `apiVersion/kind` of the object that changed. */
   type: string;
+  /** `*` when `relisted`. */
   name: string;
   namespace?: string;
+  /**
+   * The watch had to start again from the present (its last version expired, e.g. after an apiserver restart):
+   * objects of `type` may have changed unseen since its last event.
+   */
+  relisted?: boolean;
 }
 
 export interface ClusterReader {
