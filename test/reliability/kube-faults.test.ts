@@ -383,7 +383,7 @@ describe('429 from API Priority and Fairness', () => {
       const rounds: Awaited<ReturnType<typeof round>>[] = [];
       try {
         rounds.push(await round()); // creates
-        for (const [i, lab] of labs.entries()) await setNatOutgoing(lab, seeded[i] ?? new Map(), false);
+        for (const [i, lab] of labs.entries()) await setNatOutgoing(lab, seeded[i] ?? new Map<string, number>(), false);
         rounds.push(await round()); // updates
         rounds.push(await round()); // nothing left to do
       } finally {
@@ -485,6 +485,7 @@ describe('kube-apiserver restarting mid-cycle', () => {
         appliedButMissing: 0,
         deleted: 0,
         saw429: 0,
+        failedButLanded: 0,
       };
       for (let trial = 0; trial < TRIALS; trial++) {
         // Trial 0 creates every pool; later trials flip natOutgoing on all of them (an update wave).
