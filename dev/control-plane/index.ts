@@ -28,8 +28,14 @@ export interface ControlPlane {
   admin: KubeCredentials;
   versions: { kubernetes: string; etcd: string };
   startupMs: number;
-  /** The etcd and kube-apiserver processes, for tests that check teardown. */
-  processes: readonly ManagedProcess[];
+  /** The etcd and kube-apiserver processes now running, for tests that check teardown. */
+  readonly processes: readonly ManagedProcess[];
+  /**
+   * Stops kube-apiserver (SIGTERM: it finishes what it is serving, then closes) and starts it again on the same
+   * port with the same etcd, certificates and flags, as a rolling control-plane upgrade or a crash-loop does to a
+   * real cluster. `downMs` keeps it down that long; resolves once /readyz answers 200 again.
+   */
+  restartApiserver(opts?: { downMs?: number; signal?: NodeJS.Signals }): Promise<{ downMs: number; readyMs: number }>;
   /** A ServiceAccount token from the TokenRequest API. */
   mintToken(namespace: string, serviceAccount: string, expirationSeconds?: number): Promise<string>;
   /** A kubeconfig (YAML text) that authenticates with a bearer token against this control plane. */
@@ -110,61 +116,70 @@ async function startEtcd(bin: string, dir: string): Promise<{ proc: ManagedProce
   return { proc, url };
 }
 
-async function startApiserver(
-  bin: string,
-  dir: string,
-  etcdUrl: string,
-  extra: string[],
-): Promise<{ proc: ManagedProcess; server: string; admin: KubeCredentials }> {
+interface ApiserverSetup {
+  bin: string;
+  dir: string;
+  port: number;
+  args: string[];
+  admin: KubeCredentials;
+}
+
+/** Certificates, port and flags of one kube-apiserver: made once, so a restart serves the same port and CA. */
+async function prepareApiserver(bin: string, dir: string, etcdUrl: string, extra: string[]): Promise<ApiserverSetup> {
   const pki = createPki(dir);
   const adminCert = issueClientCert(pki, 'admin', ['system:masters']);
   const port = await freePort();
   const server = `https://127.0.0.1:${port}`;
-  const proc = startProcess(
-    'kube-apiserver',
-    join(bin, 'kube-apiserver'),
-    [
-      `--etcd-servers=${etcdUrl}`,
-      `--cert-dir=${dir}`,
-      `--tls-cert-file=${pki.servingCert}`,
-      `--tls-private-key-file=${pki.servingKey}`,
-      `--client-ca-file=${pki.caCert}`,
-      `--secure-port=${port}`,
-      '--bind-address=127.0.0.1',
-      // No default route on some sandboxes: advertise loopback and skip the endpoint reconciler that rejects it.
-      '--advertise-address=127.0.0.1',
-      '--endpoint-reconciler-type=none',
-      '--service-cluster-ip-range=10.0.0.0/24',
-      '--allow-privileged=true',
-      '--authorization-mode=RBAC',
-      '--disable-admission-plugins=ServiceAccount',
-      `--service-account-issuer=${server}/`,
-      `--service-account-key-file=${pki.saPublicKey}`,
-      `--service-account-signing-key-file=${pki.saSigningKey}`,
-      ...extra,
-    ],
-    join(dir, 'kube-apiserver.log'),
-  );
+  const args = [
+    `--etcd-servers=${etcdUrl}`,
+    `--cert-dir=${dir}`,
+    `--tls-cert-file=${pki.servingCert}`,
+    `--tls-private-key-file=${pki.servingKey}`,
+    `--client-ca-file=${pki.caCert}`,
+    `--secure-port=${port}`,
+    '--bind-address=127.0.0.1',
+    // No default route on some sandboxes: advertise loopback and skip the endpoint reconciler that rejects it.
+    '--advertise-address=127.0.0.1',
+    '--endpoint-reconciler-type=none',
+    '--service-cluster-ip-range=10.0.0.0/24',
+    '--allow-privileged=true',
+    '--authorization-mode=RBAC',
+    '--disable-admission-plugins=ServiceAccount',
+    `--service-account-issuer=${server}/`,
+    `--service-account-key-file=${pki.saPublicKey}`,
+    `--service-account-signing-key-file=${pki.saSigningKey}`,
+    ...extra,
+  ];
   const admin: KubeCredentials = {
     server,
     ca: readFileSync(pki.caCert, 'utf8'),
     cert: readFileSync(adminCert.cert, 'utf8'),
     key: readFileSync(adminCert.key, 'utf8'),
   };
-  await waitFor('kube-apiserver /readyz', async () => (await kubeRequest(admin, 'GET', '/readyz')).status === 200, {
-    timeoutMs: 60_000,
-    intervalMs: 200,
-    proc,
-  });
-  await waitFor(
-    'namespace default',
-    async () => (await kubeRequest(admin, 'GET', '/api/v1/namespaces/default')).status === 200,
-    {
-      timeoutMs: 20_000,
+  return { bin, dir, port, args, admin };
+}
+
+/** Starts (or starts again) the kube-apiserver and waits until it is ready; `run` numbers its log file. */
+async function runApiserver(setup: ApiserverSetup, run: number): Promise<ManagedProcess> {
+  const log = join(setup.dir, run === 0 ? 'kube-apiserver.log' : `kube-apiserver.${run}.log`);
+  const proc = startProcess('kube-apiserver', join(setup.bin, 'kube-apiserver'), setup.args, log);
+  const { admin } = setup;
+  try {
+    await waitFor('kube-apiserver /readyz', async () => (await kubeRequest(admin, 'GET', '/readyz')).status === 200, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
       proc,
-    },
-  );
-  return { proc, server, admin };
+    });
+    await waitFor(
+      'namespace default',
+      async () => (await kubeRequest(admin, 'GET', '/api/v1/namespaces/default')).status === 200,
+      { timeoutMs: 20_000, proc },
+    );
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return proc;
 }
 
 /** Applies our CRDs and waits until discovery serves every plural (envtest's WaitForCRDs). */
@@ -193,6 +208,20 @@ export async function installCrds(admin: KubeCredentials, crds: readonly CrdMani
   }
 }
 
+/** Waits until every served plural of our CRDs answers a list with 200. */
+async function waitForCrdStorage(admin: KubeCredentials, crds: readonly CrdManifest[] = loadCrds()): Promise<void> {
+  for (const gv of servedGroupVersions(crds)) {
+    for (const plural of gv.plurals) {
+      await waitFor(
+        `${plural}.${gv.group} storage after a restart`,
+        async () =>
+          (await kubeRequest(admin, 'GET', `/apis/${gv.group}/${gv.version}/${plural}?limit=1`)).status === 200,
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+    }
+  }
+}
+
 function kubeconfigYaml(server: string, ca: string, user: Record<string, string>, namespace = 'default'): string {
   return stringify({
     apiVersion: 'v1',
@@ -217,8 +246,27 @@ async function startOnce(bin: string, opts: StartOptions): Promise<ControlPlane>
   try {
     const etcd = await startEtcd(bin, dir);
     procs.push(etcd.proc);
-    const api = await startApiserver(bin, dir, etcd.url, opts.extraApiserverArgs ?? []);
-    procs.push(api.proc);
+    const setup = await prepareApiserver(bin, dir, etcd.url, opts.extraApiserverArgs ?? []);
+    const api = { server: setup.admin.server, admin: setup.admin };
+    let apiserver = await runApiserver(setup, 0);
+    procs.push(apiserver);
+    let runs = 0;
+    const restartApiserver = async (
+      o: { downMs?: number; signal?: NodeJS.Signals } = {},
+    ): Promise<{ downMs: number; readyMs: number }> => {
+      const t0 = Date.now();
+      if (o.signal === 'SIGKILL') apiserver.child.kill('SIGKILL');
+      await apiserver.stop();
+      const stoppedAt = Date.now();
+      if (o.downMs) await new Promise(r => setTimeout(r, o.downMs));
+      const next = await runApiserver(setup, ++runs);
+      procs.splice(procs.indexOf(apiserver), 1, next);
+      apiserver = next;
+      // /readyz turns 200 before every custom resource's storage is back ("storage is (re)initializing", 429):
+      // the restart is done when each of our types can be listed again.
+      if (opts.installCrds !== false) await waitForCrdStorage(setup.admin);
+      return { downMs: Date.now() - stoppedAt, readyMs: Date.now() - t0 };
+    };
     if (opts.installCrds !== false) await installCrds(api.admin);
     const kubeconfigPath = join(dir, 'admin.kubeconfig');
     const adminUser = {
@@ -243,7 +291,10 @@ async function startOnce(bin: string, opts: StartOptions): Promise<ControlPlane>
       admin: api.admin,
       versions: readStamp(bin),
       startupMs: Date.now() - started,
-      processes: [...procs],
+      get processes() {
+        return [...procs];
+      },
+      restartApiserver,
       mintToken,
       kubeconfigForToken: (token, namespace) => kubeconfigYaml(api.server, api.admin.ca, { token }, namespace),
       stop,

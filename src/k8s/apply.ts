@@ -20,7 +20,8 @@ import { isApplied } from '../model/plan.ts';
  *   it is retried (bounded) after a fresh read, and only while the object is still ours.
  * - Deletes carry uid + resourceVersion preconditions: an object that changed since it was observed (new
  *   allocations, someone relabelled it) is not deleted this cycle.
- * - Creates check first that nobody created an unmanaged object of that name in the meantime.
+ * - Creates check first that nobody created an unmanaged object of that name in the meantime, and do not force
+ *   conflicts: an object created by someone else between that check and the write is not taken over.
  * - A per-object failure (422, 403, ...) is recorded against that change and the run goes on; an unreachable
  *   apiserver stops the run, and every change not reached is reported as `not-attempted`.
  */
@@ -105,7 +106,20 @@ async function applyOne(
       if (existing && !isManaged(existing)) {
         throw new SkipChange(`an object of this name appeared without our ${MANAGED_BY_LABEL} label; it is left alone`);
       }
-      await kube.apply(rt, change.desired, { ...dry, force: true });
+      // Not forced: if someone creates the object between this read and our write, their fields conflict (409) and
+      // stay theirs, instead of being taken over and labelled ours.
+      try {
+        await kube.apply(rt, change.desired, { ...dry, force: false });
+      } catch (err) {
+        if (!(err instanceof KubeApiError) || !err.isConflict) throw err;
+        const now = await kube.get(rt, name, namespace);
+        const whose =
+          now && !isManaged(now) ? `without our ${MANAGED_BY_LABEL} label` : 'with fields another writer owns';
+        throw new SkipChange(
+          `an object of this name appeared while it was being created, ${whose}; it is left alone and planned again ` +
+            `next cycle (${err.message})`,
+        );
+      }
       return 'applied';
     }
     case 'update':

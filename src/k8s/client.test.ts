@@ -2,8 +2,8 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { KubeClient } from './client.ts';
-import { KubeUnavailableError } from './errors.ts';
+import { KubeClient, retryDelayMs } from './client.ts';
+import { KubeApiError, KubeUnavailableError } from './errors.ts';
 import type { ResourceType } from '../model/k8s-object.ts';
 
 /**
@@ -29,6 +29,18 @@ describe('KubeClient over http (kubectl proxy)', () => {
         const items = names.slice(from, from + limit).map(name => ({ metadata: { name } }));
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ kind: 'NamespaceList', metadata: { continue: next }, items }));
+        return;
+      }
+      // API Priority and Fairness: the first answers are 429 with Retry-After (0 s, so the test does not wait).
+      const throttled = /^\/api\/v1\/namespaces\/(busy|always)$/.exec(url.pathname);
+      if (throttled && (throttled[1] === 'always' || seen.filter(s => s.includes('/busy')).length <= 2)) {
+        res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': '0' });
+        res.end(JSON.stringify({ kind: 'Status', reason: 'TooManyRequests', message: 'too many requests' }));
+        return;
+      }
+      if (url.pathname === '/api/v1/namespaces/busy') {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ metadata: { name: 'busy' } }));
         return;
       }
       res.writeHead(503);
@@ -67,5 +79,42 @@ describe('KubeClient over http (kubectl proxy)', () => {
     const kube = new KubeClient({ kubeconfigYaml });
     await expect(kube.get(NS, 'x')).rejects.toBeInstanceOf(KubeUnavailableError);
     kube.close();
+  });
+
+  it('sends a request again after 429 Too Many Requests, waiting for Retry-After, and counts the 429s', async () => {
+    const kube = new KubeClient({ kubeconfigYaml });
+    const got = await kube.get(NS, 'busy');
+    kube.close();
+    expect(got?.metadata.name).toBe('busy');
+    expect(seen.filter(s => s === 'GET /api/v1/namespaces/busy')).toHaveLength(3);
+    expect(kube.throttledCount()).toBe(2);
+    expect(kube.requestCounts()).toEqual({ get: 1 });
+  });
+
+  it('gives up after throttleRetries and reports the 429 against the request', async () => {
+    const kube = new KubeClient({ kubeconfigYaml, throttleRetries: 2 });
+    const err = await kube.get(NS, 'always').catch((e: unknown) => e);
+    kube.close();
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect((err as KubeApiError).status).toBe(429);
+    expect(seen.filter(s => s === 'GET /api/v1/namespaces/always')).toHaveLength(3);
+    expect(kube.throttledCount()).toBe(2);
+  });
+});
+
+describe('retryDelayMs', () => {
+  const now = Date.parse('2026-12-02T12:00:00Z');
+  it.each<[string | undefined, number, number]>([
+    ['1', 0, 1000],
+    [' 3 ', 5, 3000],
+    ['120', 0, 10_000],
+    ['Wed, 02 Dec 2026 12:00:02 GMT', 0, 2000],
+    ['Wed, 02 Dec 2026 11:00:00 GMT', 0, 0],
+    [undefined, 0, 500],
+    [undefined, 3, 4000],
+    ['soon', 1, 1000],
+    [undefined, 9, 10_000],
+  ])('Retry-After %j on attempt %i waits %i ms', (header, attempt, ms) => {
+    expect(retryDelayMs(header, attempt, 10_000, now)).toBe(ms);
   });
 });

@@ -34,6 +34,13 @@ export interface KubeClientOptions {
   /** Items per list page (`limit`); the apiserver hands back a `continue` token for the rest. */
   pageSize?: number;
   timeoutMs?: number;
+  /**
+   * Times one request is sent again after 429 Too Many Requests (API Priority and Fairness rejected it before it
+   * ran, so a write is safe to resend), waiting for the apiserver's Retry-After; default 10, as client-go.
+   */
+  throttleRetries?: number;
+  /** Upper bound of one wait for Retry-After (default 10 s); without the header the wait doubles from 500 ms. */
+  maxRetryAfterMs?: number;
   logger?: Logger;
 }
 
@@ -215,18 +222,28 @@ export class KubeClient {
   // Plain http only for a local `kubectl proxy`; every real apiserver is https.
   readonly #httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 8 });
   readonly #counts = new Map<string, number>();
+  readonly #throttleRetries: number;
+  readonly #maxRetryAfterMs: number;
+  #throttled = 0;
 
   constructor(opts: KubeClientOptions = {}) {
     this.#kc = loadKubeConfig(opts);
     this.server = this.#kc.getCurrentCluster()?.server ?? '';
     this.#pageSize = opts.pageSize ?? 500;
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#throttleRetries = opts.throttleRetries ?? 10;
+    this.#maxRetryAfterMs = opts.maxRetryAfterMs ?? 10_000;
     this.#log = opts.logger ?? silentLogger;
   }
 
   /** Requests sent so far, by verb (`apply`, `delete`, ...): how tests prove a steady state writes nothing. */
   requestCounts(): Record<string, number> {
     return Object.fromEntries([...this.#counts.entries()].sort(([a], [b]) => a.localeCompare(b)));
+  }
+
+  /** 429 answers received so far (each one waited for and sent again, up to `throttleRetries` per request). */
+  throttledCount(): number {
+    return this.#throttled;
   }
 
   writeCount(): number {
@@ -453,20 +470,8 @@ export class KubeClient {
     };
     await this.#kc.applyToHTTPSOptions(options);
     const started = Date.now();
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const plain = url.protocol === 'http:';
-      const send = plain ? httpRequest : request;
-      const req = send(url, plain ? { ...options, agent: this.#httpAgent } : options, res => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.#timeoutMs} ms`)));
-      req.on('error', err => reject(new KubeUnavailableError(err.message, ctx, err)));
-      if (payload) req.write(payload.body);
-      req.end();
-    });
+    const answer = await this.#sendThrottled(verb, url, options, ctx, payload);
+    const { status, text } = answer;
     this.#log.debug({ verb, method, path: url.pathname, status, ms: Date.now() - started }, 'kubernetes request');
     if (status >= 200 && status < 300) return (text ? JSON.parse(text) : {}) as T;
     let parsed: KubeStatus = {};
@@ -484,4 +489,69 @@ export class KubeClient {
     const reason = badApplyPatch ? 'Invalid' : (parsed.reason ?? 'Unknown');
     throw new KubeApiError(status, reason, parsed.message ?? text.slice(0, 300), ctx, parsed.details?.causes ?? []);
   }
+
+  /** One request, sent again after each 429 (API Priority and Fairness) once Retry-After has passed. */
+  async #sendThrottled(
+    verb: KubeVerb,
+    url: URL,
+    options: RequestOptions,
+    ctx: KubeErrorContext,
+    payload: { body: string; contentType: string } | undefined,
+  ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
+    for (let attempt = 0; ; attempt++) {
+      const answer = await this.#request(url, options, ctx, payload);
+      if (answer.status !== 429 || attempt >= this.#throttleRetries) return answer;
+      this.#throttled += 1;
+      // Up to a quarter more than asked: clients rejected together must not all come back in the same instant.
+      const asked = retryDelayMs(answer.retryAfter, attempt, this.#maxRetryAfterMs);
+      const waitMs = asked + Math.round(Math.random() * (asked / 4));
+      this.#log.warn(
+        { verb, path: url.pathname, attempt: attempt + 1, retryAfter: answer.retryAfter, waitMs },
+        'kubernetes request throttled (429); waiting and sending it again',
+      );
+      await new Promise(resolve => setTimeout(resolve, waitMs));
+    }
+  }
+
+  #request(
+    url: URL,
+    options: RequestOptions,
+    ctx: KubeErrorContext,
+    payload: { body: string; contentType: string } | undefined,
+  ): Promise<{ status: number; text: string; retryAfter: string | undefined }> {
+    return new Promise((resolve, reject) => {
+      const plain = url.protocol === 'http:';
+      const send = plain ? httpRequest : request;
+      const req = send(url, plain ? { ...options, agent: this.#httpAgent } : options, res => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const header: unknown = res.headers['retry-after'];
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            retryAfter: typeof header === 'string' ? header : Array.isArray(header) ? String(header[0]) : undefined,
+          });
+        });
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.#timeoutMs} ms`)));
+      req.on('error', err => reject(new KubeUnavailableError(err.message, ctx, err)));
+      if (payload) req.write(payload.body);
+      req.end();
+    });
+  }
+}
+
+/**
+ * How long to wait before sending a throttled request again: the apiserver's Retry-After (seconds or an HTTP date),
+ * capped; without one, 500 ms doubling per attempt up to the same cap.
+ */
+export function retryDelayMs(retryAfter: string | undefined, attempt: number, maxMs: number, now = Date.now()): number {
+  const value = retryAfter?.trim() ?? '';
+  let ms: number | undefined;
+  if (/^\d+$/.test(value)) ms = Number(value) * 1000;
+  else if (value !== '' && !Number.isNaN(Date.parse(value))) ms = Date.parse(value) - now;
+  if (ms === undefined) ms = 500 * 2 ** Math.min(attempt, 10);
+  return Math.min(maxMs, Math.max(0, ms));
 }

@@ -18,6 +18,7 @@ import type { Observation } from './observe.ts';
 export interface ClusterChange {
   /** `apiVersion/kind` of the object that changed. */
   type: string;
+  /** `*` when `relisted`. */
   name: string;
   namespace?: string;
   /**
@@ -25,6 +26,11 @@ export interface ClusterChange {
    * an object that was added or modified; absent for deletions. Tells our own writes from everybody else's.
    */
   lastWriter?: string;
+  /**
+   * The watch had to start again from the present (its last version expired, e.g. after an apiserver restart):
+   * objects of `type` may have changed unseen since its last event.
+   */
+  relisted?: boolean;
 }
 
 export interface ClusterReader {

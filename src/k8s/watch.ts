@@ -10,8 +10,10 @@ import type { PoolKindAdapter } from '../kinds/adapter.ts';
 /**
  * Watches on the apiserver's watch API, one loop per resource type: read the collection's resourceVersion, stream
  * changes from there, and start again from the last version seen when the apiserver ends the stream. A version too
- * old to resume from (410 Gone) is re-listed; any other failure (apiserver down, 403, type not served) is retried
- * with exponential backoff, so a watch never gives up while the daemon runs. Watches are hints for the triggers:
+ * old to resume from (410 Gone) is re-listed and reported as a `relisted` change of the whole type (what changed in
+ * between was never streamed); any other failure (apiserver down, 403, type not served) is retried
+ * with exponential backoff from the last version seen, so a watch never gives up while the daemon runs and an
+ * apiserver restart loses no event. Watches are hints for the triggers:
  * the scheduled cycles stay authoritative.
  */
 
@@ -70,14 +72,22 @@ async function watchLoop(args: LoopArgs): Promise<void> {
   const max = opts.maxBackoffMs ?? 60_000;
   let failures = 0;
   let version: string | undefined;
+  let expired = false;
   while (!signal.aborted) {
     try {
-      version ??= await kube.listVersion(rt);
+      if (version === undefined) {
+        version = await kube.listVersion(rt);
+        // Changes between the expired version and now were never streamed: say so, so the job runs anyway.
+        if (expired) onChange({ type, name: '*', relisted: true });
+        expired = false;
+      }
       const watching = kube.watch(
         rt,
         { resourceVersion: version, signal, timeoutSeconds: opts.timeoutSeconds },
         event => {
           failures = 0;
+          // Kept per event (bookmarks too), so a stream that breaks resumes where it was, not where it began.
+          version = event.object.metadata.resourceVersion ?? version;
           if (event.type === 'BOOKMARK') return;
           onChange(changeOf(type, event.object, event.type === 'DELETED'));
         },
@@ -92,12 +102,14 @@ async function watchLoop(args: LoopArgs): Promise<void> {
       if (err instanceof KubeApiError && err.status === 410) {
         log.debug('watch expired (410 Gone): re-listing');
         version = undefined;
+        expired = true;
         continue;
       }
       failures += 1;
       const delay = Math.min(max, base * 2 ** Math.min(failures - 1, 16));
       log.warn({ err: err instanceof Error ? err.message : String(err), retryInMs: delay }, 'watch failed; retrying');
-      version = undefined;
+      // Resume from the last version seen (the apiserver answers 410 if it is too old, and then we re-list): starting
+      // from a fresh version instead would silently skip whatever changed while the apiserver was away.
       await sleep(delay, signal);
     }
   }
