@@ -16,7 +16,11 @@ describe('TLS failures say which server, what failed and which setting fixes it'
     ['DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate', /not signed by a CA trusted here.*netbox\.caFile/],
     ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate', /set netbox\.caFile/],
     ['SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain', /NETBOX_CA_FILE/],
-    ['ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames", /not issued for netbox\.test/],
+    [
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+      "Hostname/IP does not match certificate's altnames",
+      /not issued for netbox\.test/,
+    ],
     ['CERT_HAS_EXPIRED', 'certificate has expired', /outside its validity period: renew it/],
   ])('%s: the message names the origin and the fix; no retry', async (code, message, hint) => {
     const { client, sleeps } = testClient();
