@@ -130,3 +130,43 @@ export async function startEchoProxy(status: number): Promise<EchoProxy> {
       }),
   };
 }
+
+export interface RawDaemon {
+  /** Everything printed so far. */
+  output(): { stdout: string; stderr: string };
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with how it ended. */
+  stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; killed: boolean }>;
+}
+
+/**
+ * `node src/cli.ts run` that may never get to "running" (a wrong Redis password keeps BullMQ waiting): started and
+ * stopped by pid whatever state it is in, its output kept.
+ */
+export function spawnDaemon(args: string[], env: Record<string, string>): RawDaemon {
+  const child = spawn(process.execPath, [CLI, 'run', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    output: () => ({ stdout, stderr }),
+    async stop(graceMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return { ...(await exited), killed: false };
+      child.kill('SIGTERM');
+      let killed = false;
+      const timer = setTimeout(() => {
+        killed = true;
+        child.kill('SIGKILL');
+      }, graceMs);
+      const end = await exited;
+      clearTimeout(timer);
+      return { ...end, killed };
+    },
+  };
+}
