@@ -514,7 +514,7 @@ describe('security: a whole session of daemon and commands leaks no secret and t
     // Independent of each other and mostly waiting (backoff, refused connections): run them all at once.
     const t0 = Date.now();
     const done = await Promise.all(
-      failures.map(async ([name, args, token]) => runCli(args, { SEC_NETBOX_TOKEN: token, LOG_LEVEL: 'debug' })),
+      failures.map(async ([, args, token]) => runCli(args, { SEC_NETBOX_TOKEN: token, LOG_LEVEL: 'debug' })),
     );
     console.log(`[security] ${failures.length} failing commands in ${Date.now() - t0} ms`);
     for (const [i, [name, , , expected]] of failures.entries()) {
