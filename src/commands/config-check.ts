@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig, validateKindDefaults } from '../config/config.ts';
+import { loadConfig, securityWarnings, validateKindDefaults } from '../config/config.ts';
 import { ADAPTERS } from '../kinds/registry.ts';
 import { formatIssue } from '../model/issue.ts';
 import { DEFAULT_CONFIG_PATH } from './wiring.ts';
@@ -16,7 +16,9 @@ export function registerConfigCheck(program: Command, setExit: (code: number) =>
       const file = opts.config ?? process.env['NBSYNC_CONFIG'] ?? DEFAULT_CONFIG_PATH;
       // Kind sections are checked even when the rest fails, so every problem is reported in one run.
       const result = await loadConfig(file, process.env, ADAPTERS);
-      const issues = result.ok ? validateKindDefaults(result.config, ADAPTERS).issues : result.issues;
+      const issues = result.ok
+        ? [...securityWarnings(result.config), ...validateKindDefaults(result.config, ADAPTERS).issues]
+        : result.issues;
       for (const i of issues) process.stdout.write(`${formatIssue(i)}\n`);
       const errors = issues.filter(i => i.severity === 'error').length;
       process.stdout.write(errors ? `${file}: ${errors} error(s)\n` : `${file}: valid\n`);

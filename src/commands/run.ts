@@ -149,7 +149,10 @@ export async function runDaemon(opts: RunOptions, inject: RunInjections = {}): P
     return finished ? 0 : 1;
   });
   const watches: WatchSet[] = [];
-  await daemon.start();
+  // A signal while the scheduler still starts (Redis refusing the password keeps BullMQ waiting) ends the run
+  // with the shutdown's exit code, instead of leaving the start pending until the process drains.
+  const start = await Promise.race([daemon.start().then(() => undefined), stopped.then(code => ({ code }))]);
+  if (start !== undefined) return start.code;
   for (const r of runtimes) watches.push(await watchCluster(r, daemon, logger));
   logger.info(
     { clusters: configs.map(c => c.cluster), mode: daemon.scheduler.mode, url: server.url },

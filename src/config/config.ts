@@ -384,6 +384,23 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.map((p, n) => (typeof p === 'number' ? `[${p}]` : `${n === 0 ? '' : '.'}${String(p)}`)).join('');
 }
 
+/**
+ * Settings that are valid but weaken security, as warnings for `config check` (the client also logs a warning
+ * when it is built with them).
+ */
+export function securityWarnings(config: Config): Issue[] {
+  if (!config.netbox.insecureSkipVerify) return [];
+  return [
+    {
+      severity: 'warning',
+      subject: { type: 'config', path: 'netbox.insecureSkipVerify' },
+      reason:
+        'TLS verification of NetBox is off: anyone on the path to NetBox can read the API token and change what the daemon syncs',
+      hint: "set netbox.caFile (NETBOX_CA_FILE) to the CA that signed NetBox's certificate and remove insecureSkipVerify",
+    },
+  ];
+}
+
 function configIssue(path: string, reason: string, extra: { hint?: string } = {}): Issue {
   return { severity: 'error', subject: { type: 'config', path }, reason, ...extra };
 }

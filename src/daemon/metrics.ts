@@ -35,7 +35,11 @@ export class DaemonMetrics {
   /** The drift report's gauges (names shared with deploy/alerts via src/drift/metrics.ts). */
   readonly #drift: Map<string, Gauge>;
 
-  constructor(queueDepth: () => Promise<Record<string, number>>) {
+  /**
+   * `queueDepthTimeoutMs` bounds the queue-depth read of a scrape: with Redis unreachable or refusing the password,
+   * ioredis queues the command until it reconnects, and /metrics would never answer when it matters most.
+   */
+  constructor(queueDepth: () => Promise<Record<string, number>>, queueDepthTimeoutMs = 2000) {
     collectDefaultMetrics({ register: this.registry, prefix: 'nbsync_' });
     const registers = [this.registry];
     this.#duration = new Histogram({
@@ -110,9 +114,10 @@ export class DaemonMetrics {
       labelNames: ['state'],
       registers,
       async collect() {
-        const depth = await queueDepth();
+        const depth = await boundedDepth(queueDepth, queueDepthTimeoutMs);
         this.reset();
-        for (const [state, n] of Object.entries(depth)) this.set({ state }, n);
+        // Unknown (Redis not answering): no series, rather than a stale or invented count; /readyz says why.
+        for (const [state, n] of Object.entries(depth ?? {})) this.set({ state }, n);
       },
     });
   }
@@ -146,5 +151,20 @@ export class DaemonMetrics {
 
   triggered(source: 'schedule' | 'webhook' | 'watch', job: JobType): void {
     this.#triggers.inc({ source, job });
+  }
+}
+
+/** The queue depth, or undefined when it fails or takes longer than `ms`. */
+async function boundedDepth(
+  read: () => Promise<Record<string, number>>,
+  ms: number,
+): Promise<Record<string, number> | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>(resolve => (timer = setTimeout(() => resolve(undefined), ms)));
+  const depth = read().catch(() => undefined);
+  try {
+    return await Promise.race([depth, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -49,6 +49,8 @@ export class QueueScheduler implements Scheduler {
   readonly #lock: ClusterLock;
   readonly #log: Logger;
   #worker: Worker<JobData> | undefined;
+  /** The latest connection error (WRONGPASS, ECONNREFUSED, ...), until a connection is ready again. */
+  #lastConnectionError: string | undefined;
 
   constructor(opts: QueueSchedulerOptions) {
     this.#opts = opts;
@@ -56,7 +58,11 @@ export class QueueScheduler implements Scheduler {
     this.redis = new Redis(opts.url, { maxRetriesPerRequest: null });
     this.#workerConnection = new Redis(opts.url, { maxRetriesPerRequest: null });
     for (const conn of [this.redis, this.#workerConnection]) {
-      conn.on('error', (err: Error) => this.#log.warn({ err: err.message }, 'Redis connection error'));
+      conn.on('error', (err: Error) => {
+        this.#lastConnectionError = err.message;
+        this.#log.warn({ err: err.message }, 'Redis connection error');
+      });
+      conn.on('ready', () => (this.#lastConnectionError = undefined));
     }
     // A hash tag keeps every key of the queue in one slot (Redis Cluster).
     const prefix = `{${opts.prefix}}`;
@@ -128,7 +134,7 @@ export class QueueScheduler implements Scheduler {
       });
       return undefined;
     } catch (err) {
-      return `Redis unreachable: ${err instanceof Error ? err.message : String(err)}`;
+      return redisProblem(err, this.#lastConnectionError);
     }
   }
 
@@ -173,4 +179,14 @@ export class QueueScheduler implements Scheduler {
 
 function schedulerId(cluster: string, job: JobType): string {
   return `${job}-${cluster}`;
+}
+
+/**
+ * /readyz's text for a Redis that does not answer: a ping only times out while ioredis reconnects, so the
+ * connection error that keeps it reconnecting (a wrong password, a refused port) is what says why.
+ */
+export function redisProblem(err: unknown, lastConnectionError: string | undefined): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const why = lastConnectionError !== undefined && lastConnectionError !== message ? ` (${lastConnectionError})` : '';
+  return `Redis unreachable: ${message}${why}`;
 }

@@ -69,6 +69,44 @@ export function buildAgents(
   return { httpAgent: new http.Agent(pool), httpsAgent };
 }
 
+const UNTRUSTED_CERT_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
+/**
+ * What to do about a TLS verification failure (Node's OpenSSL error codes), naming the server and the setting
+ * that fixes it; undefined for failures that are not about NetBox's certificate.
+ */
+export function tlsFailureHint(code: string | undefined, origin: string, caFile?: string): string | undefined {
+  if (code === undefined) return undefined;
+  const trusted = caFile === undefined ? "Node's built-in CAs" : `Node's built-in CAs and caFile ${caFile}`;
+  if (UNTRUSTED_CERT_CODES.has(code)) {
+    return (
+      `the TLS certificate of ${origin} is not signed by a CA trusted here (${trusted}): set netbox.caFile ` +
+      '(env NETBOX_CA_FILE) to the PEM bundle of the CA that signed it'
+    );
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return (
+      `the TLS certificate of ${origin} is not issued for ${new URL(origin).hostname}: put a name the ` +
+      'certificate carries in netbox.url, or reissue the certificate with this name'
+    );
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return `the TLS certificate of ${origin} is outside its validity period: renew it (and check this host's clock)`;
+  }
+  if (/CERT|^ERR_TLS_|^ERR_SSL_/.test(code)) {
+    return `the TLS handshake with ${origin} failed: check its certificate chain, or set netbox.caFile to its CA`;
+  }
+  return undefined;
+}
+
 /** `ipam/prefixes/12/` → `ipam/prefixes/{id}/`, so stats group by endpoint rather than by object. */
 export function routeOf(endpoint: string): string {
   return endpoint.replace(/\/\d+\//g, '/{id}/');
@@ -238,12 +276,15 @@ export class Transport {
       });
     }
     this.#count(ctx.method, endpoint, 'network');
+    const origin = new URL(this.#opts.apiRoot).origin;
     return new NetBoxUnavailableError(ctx, {
       reason: 'network',
       transient: isNetworkErrorCode(code),
       attempts: attempt,
       detail: this.#token.scrub(`${code ?? 'error'}: ${message}`),
-      hint: 'check that the NetBox url is reachable from here (DNS, proxy, TLS trust: caFile)',
+      hint:
+        tlsFailureHint(code, origin, this.#opts.caFile) ??
+        `check that ${origin} is reachable from here (DNS, proxy, firewall)`,
     });
   }
 
