@@ -1,6 +1,5 @@
 import { CLUSTER_LABEL, NETBOX_OBJECTS_ANNOTATION, SPEC_HASH_ANNOTATION } from '../../src/model/ownership.ts';
 import { RESOURCES } from '../../src/kinds/resources.ts';
-import type { K8sObject } from '../../src/model/k8s-object.ts';
 import { prefixBody } from '../support/e2e.ts';
 import type { Lab } from '../support/e2e.ts';
 import { admin, normalise, pick, sample } from './crash-support.ts';
@@ -107,7 +106,10 @@ export class ApplyLabEstate {
       const s = estate.slots[m.slot] as SlotState;
       const id = this.ids.get(m.slot);
       if (m.op === 'create') {
-        const created = await this.lab.client.create<{ id: number }>('ipam/prefixes', this.#body(m.slot, m.shape, false));
+        const created = await this.lab.client.create<{ id: number }>(
+          'ipam/prefixes',
+          this.#body(m.slot, m.shape, false),
+        );
         this.ids.set(m.slot, created.id);
       } else if (id === undefined) {
         throw new Error(`slot ${m.slot} has no NetBox prefix in ${this.lab.cluster}`);
@@ -156,7 +158,7 @@ export async function poolSnapshot(side: ApplyLabEstate): Promise<Map<string, Po
   const lists = await Promise.all(
     POOL_TYPES.map(rt => kube.list(rt, { labelSelector: `${CLUSTER_LABEL}=${side.lab.cluster}` })),
   );
-  for (const o of lists.flat() as K8sObject[]) {
+  for (const o of lists.flat()) {
     const annotations = { ...(o.metadata.annotations ?? {}) };
     const hash = annotations[SPEC_HASH_ANNOTATION];
     delete annotations[SPEC_HASH_ANNOTATION];

@@ -127,7 +127,10 @@ export class WritebackLabEstate {
     const c = this.lab.cluster;
     const create = (prefix: string, role: string, cf: Record<string, unknown>) =>
       this.lab.client.create('ipam/prefixes', prefixBody(this.lab, prefix, role, cf));
-    await create(`10.${this.base}.0.0/24`, 'k8s-secondary', { k8s_pool_name: `wb-${c}`, k8s_namespace: this.namespace });
+    await create(`10.${this.base}.0.0/24`, 'k8s-secondary', {
+      k8s_pool_name: `wb-${c}`,
+      k8s_namespace: this.namespace,
+    });
     await create(`10.${this.base}.16.0/20`, 'k8s-pod', { k8s_pool_name: `pods-${c}` });
     await create(`10.${this.base}.64.0/22`, 'k8s-rdma', { k8s_pool_name: `rdma-${c}`, k8s_namespace: this.namespace });
     const sync = await this.lab.cycle();
@@ -160,7 +163,8 @@ export class WritebackLabEstate {
       metadata: current.metadata,
       spec: { range: `10.${this.base}.0.0/24`, allocations },
     });
-    for (const b of m.calicoOff) await kube.delete(RESOURCES.calicoIpamBlockV1, this.calicoCidr(b).replace(/[./]/g, '-'));
+    for (const b of m.calicoOff)
+      await kube.delete(RESOURCES.calicoIpamBlockV1, this.calicoCidr(b).replace(/[./]/g, '-'));
     for (const b of m.calicoOn) {
       const cidr = this.calicoCidr(b);
       const node = `node-${b % 4}-${this.lab.cluster}`;
@@ -306,7 +310,9 @@ export async function recordSnapshot(side: WritebackLabEstate): Promise<Map<stri
 
 export const sameRecords = (a: Map<string, RecordRow[]>, b: Map<string, RecordRow[]>): boolean =>
   a.size === b.size &&
-  [...a].every(([k, rows]) => JSON.stringify(rows.map(r => r.content)) === JSON.stringify(b.get(k)?.map(r => r.content)));
+  [...a].every(
+    ([k, rows]) => JSON.stringify(rows.map(r => r.content)) === JSON.stringify(b.get(k)?.map(r => r.content)),
+  );
 
 export interface WritebackComparison {
   lost: string[];

@@ -103,7 +103,7 @@ describe('crash consistency: SIGKILL during apply', () => {
         { DAEMON_NETBOX_TOKEN: crash.lab.netbox.tokens.v2, KUBECONFIG: inject('kubeconfigPath') },
         port,
         'sync',
-        { ...at, isWork: l => typeof l['action'] === 'string' && typeof l['outcome'] === 'string' },
+        { ...at, isWork: l => typeof l['action'] === 'string' && l['outcome'] === 'applied' },
       );
       const atKill = await poolSnapshot(crash);
       const partial = !sameContent(atKill, before) && !sameContent(atKill, refAfter);
@@ -246,7 +246,9 @@ describe('crash consistency: SIGKILL during writeback (real NetBox)', () => {
       }
       // The reference itself must be right, or the comparison proves nothing.
       if (refLive.length !== live.size || refLive.some(k => !live.has(k))) {
-        problems.push(`trial ${t}: reference holds ${refLive.length} live records, the allocations call for ${live.size}`);
+        problems.push(
+          `trial ${t}: reference holds ${refLive.length} live records, the allocations call for ${live.size}`,
+        );
       }
       const bad = Object.entries(cmp).filter(([, v]) => (v as string[]).length > 0);
       if (bad.length > 0) problems.push(`trial ${t}: ${JSON.stringify(Object.fromEntries(bad))}`);

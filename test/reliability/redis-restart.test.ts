@@ -94,16 +94,13 @@ describe('Redis restarting while sync and writeback jobs run', () => {
         for (let i = 0; i < TRIALS; i++, t++) {
           const uidsBefore = await poolSnapshot(pools);
           const mark = daemon.lines.length;
-          const seen = (match: (l: LogLine) => boolean) => (l: LogLine) =>
-            daemon.lines.indexOf(l) >= mark && match(l);
+          const seen = (match: (l: LogLine) => boolean) => (l: LogLine) => daemon.lines.indexOf(l) >= mark && match(l);
           let changedSlots = new Set<number>();
           if (job === 'sync') {
             const ms = estate.mutations(rng, 4 + Math.floor(rng() * 5));
             // The first trials create every slot, so later ones update and delete too.
             const all =
-              t === 0
-                ? Array.from({ length: SLOTS }, (_, slot) => ({ slot, op: 'create' as const, shape: 0 }))
-                : ms;
+              t === 0 ? Array.from({ length: SLOTS }, (_, slot) => ({ slot, op: 'create' as const, shape: 0 })) : ms;
             await pools.apply(all, estate);
             estate.commit(all);
             changedSlots = new Set(all.map(m => m.slot));
@@ -143,7 +140,9 @@ describe('Redis restarting while sync and writeback jobs run', () => {
           const upAt = Date.now();
           try {
             await daemon.waitForLine(
-              seen(l => l.event === 'job-finished' && l.job === job && l['ok'] === true && Number(l['startedAt']) > upAt),
+              seen(
+                l => l.event === 'job-finished' && l.job === job && l['ok'] === true && Number(l['startedAt']) > upAt,
+              ),
               60_000,
               `a successful ${job} started after Redis came back`,
             );
