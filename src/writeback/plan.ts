@@ -46,7 +46,13 @@ export function kindOfPool(pool: string): string | undefined {
 export function calculateWriteback(input: WritebackInput): WritebackPlan {
   const { settings } = input;
   const f = settings.fields;
-  const owned = new Map(input.owned.map(r => [r.key, r]));
+  // One record per key is kept: an unmarked one before a stale one, then the oldest. Others of the same key (two
+  // runs that raced, e.g. two replicas after Redis lost their lock) are duplicates: marked, then deleted like any
+  // record no allocation holds, instead of staying forever beside the one we keep.
+  const owned = new Map<string, OwnedRecord>();
+  const isStale = (r: OwnedRecord): boolean => !Number.isNaN(Date.parse(stringOf(r.customFields[f.staleSince])));
+  const preference = (a: OwnedRecord, b: OwnedRecord): number => Number(isStale(a)) - Number(isStale(b)) || a.id - b.id;
+  for (const r of [...input.owned].sort(preference)) if (!owned.has(r.key)) owned.set(r.key, r);
   const foreign = new Map<string, ForeignRecord>();
   for (const r of input.foreign) if (!owned.has(r.key)) foreign.set(hostKey(r), r);
 
@@ -70,7 +76,9 @@ export function calculateWriteback(input: WritebackInput): WritebackPlan {
 
   const desiredKeys = new Set(input.desired.map(d => d.key));
   for (const r of input.owned) {
-    if (desiredKeys.has(r.key)) continue;
+    const keeper = owned.get(r.key);
+    if (desiredKeys.has(r.key) && keeper?.id === r.id) continue;
+    const duplicateOf = keeper !== undefined && keeper.id !== r.id && desiredKeys.has(r.key) ? keeper.id : undefined;
     const pool = stringOf(r.customFields[f.pool]);
     const kind = kindOfPool(pool);
     if (kind !== undefined && !input.readKinds.has(kind)) {
@@ -84,7 +92,10 @@ export function calculateWriteback(input: WritebackInput): WritebackPlan {
     }
     const since = Date.parse(stringOf(r.customFields[f.staleSince]));
     if (Number.isNaN(since)) {
-      const why = `no live allocation holds ${r.space} any more (was ${stringOf(r.customFields[f.owner]) || 'unknown'})`;
+      const why =
+        duplicateOf === undefined
+          ? `no live allocation holds ${r.space} any more (was ${stringOf(r.customFields[f.owner]) || 'unknown'})`
+          : `duplicate of record #${duplicateOf}, which is kept for ${r.space}`;
       changes.push({
         action: 'mark-stale',
         id: r.id,
