@@ -266,7 +266,7 @@ describe('crash consistency: SIGKILL during writeback (real NetBox)', () => {
     recordFigures(inject('reliabilityFigures'), [
       {
         suite: 'crash',
-        scenario: 'SIGKILL during writeback (real NetBox), one clean run',
+        scenario: `SIGKILL during writeback (${crash.lab.netbox.kind} NetBox), one clean run`,
         trials: TRIALS,
         faults: tally.kills,
         lost: tally.lost,
