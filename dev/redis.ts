@@ -4,6 +4,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startProcess, waitFor } from './process.ts';
+import type { ManagedProcess } from './process.ts';
 
 /**
  * Debian's redis-server on a random loopback port for the tests, configured as BullMQ requires
@@ -12,9 +13,18 @@ import { freePort, startProcess, waitFor } from './process.ts';
 export interface TestRedis {
   url: string;
   version: string;
-  /** The server's pid when we started it. */
-  pid?: number;
+  /** The server's pid when we started it (changes with every restart). */
+  readonly pid?: number | undefined;
   stop(): Promise<void>;
+  /**
+   * Takes the server down and brings it back on the same port (only a server this harness started).
+   * `keepData: false` (default) is a crash of a server without persistence: it comes back empty, as a Redis pod
+   * without a volume does. `keepData: true` saves first (`SHUTDOWN SAVE`) and reloads the dump on start.
+   */
+  restart?(opts?: { keepData?: boolean }): Promise<void>;
+  /** The first half of a restart: the server is down when this resolves; `start()` brings it back. */
+  kill?(opts?: { keepData?: boolean }): Promise<void>;
+  start?(): Promise<void>;
 }
 
 /** Sends one inline command and returns the raw reply (enough for PING / INFO / CONFIG GET). */
@@ -55,45 +65,74 @@ export async function startRedis(opts: { private?: boolean } = {}): Promise<Test
   const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1] ?? '?';
   const dir = mkdtempSync(join(tmpdir(), 'nbsync-redis-'));
   const port = await freePort();
-  const proc = startProcess(
-    'redis-server',
-    bin,
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-      '--maxmemory-policy',
-      'noeviction',
-      '--daemonize',
-      'no',
-    ],
-    join(dir, 'redis.log'),
-  );
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--maxmemory-policy',
+    'noeviction',
+    '--daemonize',
+    'no',
+  ];
   const url = `redis://127.0.0.1:${port}`;
-  try {
+  let starts = 0;
+  const launch = async (): Promise<ManagedProcess> => {
+    const proc = startProcess('redis-server', bin, args, join(dir, `redis-${starts++}.log`));
     await waitFor('redis-server PING', async () => (await redisCommand(url, 'PING')).startsWith('+PONG'), {
       timeoutMs: 10_000,
       proc,
     });
+    return proc;
+  };
+  let proc: ManagedProcess | undefined;
+  try {
+    proc = await launch();
   } catch (err) {
-    await proc.stop();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  return {
+  const server: TestRedis = {
     url,
     version,
-    ...(proc.child.pid === undefined ? {} : { pid: proc.child.pid }),
+    get pid() {
+      return proc?.child.pid;
+    },
     stop: async () => {
-      await proc.stop();
+      await proc?.stop();
+      proc = undefined;
       rmSync(dir, { recursive: true, force: true });
     },
+    kill: async (o = {}) => {
+      const running = proc;
+      if (running === undefined) throw new Error('redis-server is not running');
+      proc = undefined;
+      if (o.keepData === true) {
+        // SHUTDOWN SAVE writes dump.rdb into --dir even with `--save ''`; the next start loads it.
+        const exited = new Promise<void>(resolve => running.child.once('exit', () => resolve()));
+        await redisCommand(url, 'SHUTDOWN SAVE').catch(() => '');
+        await exited;
+      } else {
+        rmSync(join(dir, 'dump.rdb'), { force: true });
+        running.child.kill('SIGKILL');
+        await running.stop();
+      }
+    },
+    start: async () => {
+      if (proc !== undefined) throw new Error('redis-server is already running');
+      // The port was ours a moment ago; another process taking it in between fails the start with its log.
+      proc = await launch();
+    },
+    restart: async o => {
+      await server.kill?.(o);
+      await server.start?.();
+    },
   };
+  return server;
 }

@@ -51,6 +51,7 @@ export class QueueScheduler implements Scheduler {
   #worker: Worker<JobData> | undefined;
   /** The latest connection error (WRONGPASS, ECONNREFUSED, ...), until a connection is ready again. */
   #lastConnectionError: string | undefined;
+  #stopping = false;
 
   constructor(opts: QueueSchedulerOptions) {
     this.#opts = opts;
@@ -72,6 +73,43 @@ export class QueueScheduler implements Scheduler {
   }
 
   async start(): Promise<void> {
+    await this.#installSchedulers();
+    // A Redis that comes back empty (restarted without persistence, failed over to an empty replica) has lost the
+    // job schedulers with everything else: without installing them again no scheduled job would ever run, while
+    // /readyz says ok. Upserting is idempotent, so every reconnect installs them again.
+    let lost = false;
+    this.redis.on('close', () => (lost = true));
+    this.redis.on('ready', () => {
+      if (!lost || this.#stopping) return;
+      lost = false;
+      this.#installSchedulers().then(
+        () => this.#log.info({ jobs: this.#opts.jobs.length }, 'Redis is back: job schedulers installed again'),
+        (err: unknown) =>
+          this.#log.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            'Redis is back, but installing the job schedulers again failed; the next reconnect retries',
+          ),
+      );
+    });
+    this.#worker = new Worker<JobData>(QUEUE, (job, token) => this.#process(job, token), {
+      connection: this.#workerConnection,
+      prefix: `{${this.#opts.prefix}}`,
+      // Every (cluster, job) may run at once; the same one never (deduplication + lock).
+      concurrency: Math.max(2, this.#opts.runner.clusters.length * JOB_TYPES.length + 1),
+      lockDuration: WORKER_LOCK_MS,
+      stalledInterval: 30_000,
+      maxStalledCount: 1,
+      removeOnComplete: { age: 86_400, count: 500 },
+      removeOnFail: { age: 7 * 86_400, count: 1000 },
+    });
+    this.#worker.on('error', (err: Error) => this.#log.warn({ err: err.message }, 'worker error'));
+    this.#worker.on('failed', (job, err) =>
+      this.#log.debug({ job: job?.name, id: job?.id, err: err.message }, 'queue job failed'),
+    );
+    this.#log.info({ jobs: this.#opts.jobs.length, prefix: this.#opts.prefix }, 'BullMQ scheduler started');
+  }
+
+  async #installSchedulers(): Promise<void> {
     for (const { cluster, job, schedule } of this.#opts.jobs) {
       const repeat =
         'every' in schedule
@@ -91,22 +129,6 @@ export class QueueScheduler implements Scheduler {
         if (!scheduled.has(id)) await this.#queue.removeJobScheduler(id);
       }
     }
-    this.#worker = new Worker<JobData>(QUEUE, (job, token) => this.#process(job, token), {
-      connection: this.#workerConnection,
-      prefix: `{${this.#opts.prefix}}`,
-      // Every (cluster, job) may run at once; the same one never (deduplication + lock).
-      concurrency: Math.max(2, this.#opts.runner.clusters.length * JOB_TYPES.length + 1),
-      lockDuration: WORKER_LOCK_MS,
-      stalledInterval: 30_000,
-      maxStalledCount: 1,
-      removeOnComplete: { age: 86_400, count: 500 },
-      removeOnFail: { age: 7 * 86_400, count: 1000 },
-    });
-    this.#worker.on('error', (err: Error) => this.#log.warn({ err: err.message }, 'worker error'));
-    this.#worker.on('failed', (job, err) =>
-      this.#log.debug({ job: job?.name, id: job?.id, err: err.message }, 'queue job failed'),
-    );
-    this.#log.info({ jobs: this.#opts.jobs.length, prefix: this.#opts.prefix }, 'BullMQ scheduler started');
   }
 
   async enqueue(cluster: string, job: JobType): Promise<void> {
@@ -139,6 +161,7 @@ export class QueueScheduler implements Scheduler {
   }
 
   async stop(timeoutMs: number): Promise<boolean> {
+    this.#stopping = true;
     const worker = this.#worker;
     // close() stops fetching at once and waits for the active jobs, with no timeout of its own.
     const finished = worker ? await within(timeoutMs, worker.close()) : true;

@@ -46,7 +46,7 @@ export function kindOfPool(pool: string): string | undefined {
 export function calculateWriteback(input: WritebackInput): WritebackPlan {
   const { settings } = input;
   const f = settings.fields;
-  const owned = new Map(input.owned.map(r => [r.key, r]));
+  const owned = oneRecordPerKey(input.owned, f.staleSince);
   const foreign = new Map<string, ForeignRecord>();
   for (const r of input.foreign) if (!owned.has(r.key)) foreign.set(hostKey(r), r);
 
@@ -70,7 +70,9 @@ export function calculateWriteback(input: WritebackInput): WritebackPlan {
 
   const desiredKeys = new Set(input.desired.map(d => d.key));
   for (const r of input.owned) {
-    if (desiredKeys.has(r.key)) continue;
+    // A desired key's other records are duplicates of the one kept, and go the way of records no allocation holds.
+    const duplicateOf = desiredKeys.has(r.key) ? owned.get(r.key)?.id : undefined;
+    if (duplicateOf === r.id) continue;
     const pool = stringOf(r.customFields[f.pool]);
     const kind = kindOfPool(pool);
     if (kind !== undefined && !input.readKinds.has(kind)) {
@@ -84,7 +86,7 @@ export function calculateWriteback(input: WritebackInput): WritebackPlan {
     }
     const since = Date.parse(stringOf(r.customFields[f.staleSince]));
     if (Number.isNaN(since)) {
-      const why = `no live allocation holds ${r.space} any more (was ${stringOf(r.customFields[f.owner]) || 'unknown'})`;
+      const why = markWhy(r, duplicateOf, f.owner);
       changes.push({
         action: 'mark-stale',
         id: r.id,
@@ -114,6 +116,25 @@ export function calculateWriteback(input: WritebackInput): WritebackPlan {
   };
   for (const c of changes) summary[c.action]++;
   return { changes, conflicts, kept, summary };
+}
+
+/**
+ * One record per key: an unmarked one before a stale one, then the oldest. Others of the same key (two runs that
+ * raced, e.g. two replicas after Redis lost their lock) are duplicates; left out here, they are marked and deleted
+ * like records no allocation holds, instead of staying forever beside the one kept.
+ */
+function oneRecordPerKey(records: readonly OwnedRecord[], staleField: string): Map<string, OwnedRecord> {
+  const stale = (r: OwnedRecord): number => Number(!Number.isNaN(Date.parse(stringOf(r.customFields[staleField]))));
+  const out = new Map<string, OwnedRecord>();
+  for (const r of [...records].sort((a, b) => stale(a) - stale(b) || a.id - b.id))
+    if (!out.has(r.key)) out.set(r.key, r);
+  return out;
+}
+
+function markWhy(r: OwnedRecord, duplicateOf: number | undefined, ownerField: string): string {
+  return duplicateOf === undefined
+    ? `no live allocation holds ${r.space} any more (was ${stringOf(r.customFields[ownerField]) || 'unknown'})`
+    : `duplicate of record #${duplicateOf}, which is kept for ${r.space}`;
 }
 
 const ORDER: Record<WritebackChange['action'], number> = { delete: 0, 'mark-stale': 1, update: 2, create: 3 };

@@ -275,6 +275,25 @@ describe('calculateWriteback', () => {
     expect(plan({ owned: [old] }).changes.map(c => c.action)).toEqual(['delete']);
   });
 
+  it('keeps one record of a key held twice (two runs raced) and marks, then deletes, the duplicate', () => {
+    const first = ownedFrom(web[0]!, 5);
+    const second = ownedFrom(web[0]!, 9);
+    const p = plan({ desired: web, owned: [second, first] });
+    expect(p.changes).toEqual([
+      expect.objectContaining({
+        action: 'mark-stale',
+        id: 9,
+        why: `duplicate of record #5, which is kept for 10.20.0.5`,
+      }),
+    ]);
+    expect(p.summary.unchanged).toBe(1);
+    const marked = { ...second, customFields: { ...second.customFields, k8s_stale_since: '2026-12-02T10:00:00.000Z' } };
+    // The marked duplicate is not taken for the record to keep, even though the other one is newer.
+    const later = plan({ desired: web, owned: [ownedFrom(web[0]!, 3, { customFields: marked.customFields }), first] });
+    expect(later.changes).toEqual([expect.objectContaining({ action: 'delete', id: 3 })]);
+    expect(later.summary.unchanged).toBe(1);
+  });
+
   it('unmarks a stale record whose allocation came back', () => {
     const owned = ownedFrom(web[0]!, 1);
     const marked = { ...owned, customFields: { ...owned.customFields, k8s_stale_since: '2026-12-02T11:30:00.000Z' } };
