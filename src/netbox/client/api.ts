@@ -25,6 +25,8 @@ export interface WriteOptions {
   /** Overrides the client's changelogMessage for this call. */
   changelogMessage?: string;
   batchSize?: number;
+  /** Batches in flight at once; overrides the client's writeConcurrency for this call. */
+  concurrency?: number;
 }
 
 export interface CreateOptions<W, T> extends WriteOptions {
@@ -209,6 +211,7 @@ export class NetBoxApi {
       ...run,
       items,
       batchSize: opts.batchSize ?? this.#opts.batchSize,
+      concurrency: opts.concurrency ?? this.#opts.writeConcurrency,
       maxRetries: this.#opts.maxRetries,
       delayMs: (attempt, err) => retryDelayMs(attempt, policy, err.retryAfterMs),
       sleep: this.#opts.sleep,
