@@ -107,6 +107,19 @@ export class NetBoxApi {
     return items;
   }
 
+  /** How many objects of a list endpoint match `query`: one request for one row, reading NetBox's `count`. */
+  async count(endpoint: string, query: NbQuery = {}): Promise<number> {
+    const ep = endpointPath(endpoint);
+    const params = toSearchParams(query);
+    params.set('limit', '1');
+    const body = (await this.#transport.request({ method: 'GET', endpoint: ep, params, object: 'count' })).body;
+    const count = typeof body === 'object' && body !== null ? (body as { count?: unknown }).count : undefined;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
+      throw new NetBoxProtocolError('a list response without a numeric `count`', this.#ctx('GET', ep));
+    }
+    return count;
+  }
+
   async get<T>(endpoint: string, id: number): Promise<T> {
     return (await this.#transport.request({ method: 'GET', endpoint: objectPath(endpoint, id), object: `id ${id}` }))
       .body as T;
