@@ -62,7 +62,13 @@ function desired(model: RecordModel, i: number, owner: string): DesiredRecord {
   }
   const a = `10.252.${Math.floor(i / 25)}.${(i % 25) * 10 + 1}`;
   const b = `10.252.${Math.floor(i / 25)}.${(i % 25) * 10 + 8}`;
-  return { ...common, model, space: `${a}-${b}`, key: a, location: { start_address: `${a}/16`, end_address: `${b}/16` } };
+  return {
+    ...common,
+    model,
+    space: `${a}-${b}`,
+    key: a,
+    location: { start_address: `${a}/16`, end_address: `${b}/16` },
+  };
 }
 
 interface Target {
@@ -70,7 +76,12 @@ interface Target {
   token: string;
 }
 
-async function send(t: Target, method: string, model: RecordModel, body: unknown): Promise<{ ms: number; json: unknown }> {
+async function send(
+  t: Target,
+  method: string,
+  model: RecordModel,
+  body: unknown,
+): Promise<{ ms: number; json: unknown }> {
   const t0 = performance.now();
   const res = await fetch(`${t.url.replace(/\/+$/, '')}/api/${ENDPOINTS[model]}`, {
     method,
@@ -148,9 +159,7 @@ export async function calibrate(o: {
   const readFit = fitLine(reads);
   // The emulator charges latencyPerObjectMs for every object an answer carries (bulk POST and PATCH answer with
   // the objects, DELETE with nothing) on top of latencyPerWrittenObjectMs: take that share out before the fit.
-  const fit = fitLine(
-    points.map(p => ({ x: p.objects, y: p.ms - (p.op === 'DELETE' ? 0 : readFit.b * p.objects) })),
-  );
+  const fit = fitLine(points.map(p => ({ x: p.objects, y: p.ms - (p.op === 'DELETE' ? 0 : readFit.b * p.objects) })));
   const bestConcurrency = [1, 2, 3, 4].find(c => (throughput[c] ?? 0) >= best * 0.95) ?? 1;
 
   const cal: Calibration = {
@@ -171,7 +180,9 @@ export async function calibrate(o: {
       `latencyPerObjectMs ${cal.latencyPerObjectMs} (read) ` +
       `(POST ${perObjectByOp['POST']?.toFixed(1)}, PATCH ${perObjectByOp['PATCH']?.toFixed(1)}, DELETE ` +
       `${perObjectByOp['DELETE']?.toFixed(1)} ms/object), workers ${cal.workers}; bulk-create throughput by requests ` +
-      `in flight: ${Object.entries(throughput).map(([c, t]) => `${c}: ${t.toFixed(1)}/s`).join(', ')} → ${bestConcurrency}`,
+      `in flight: ${Object.entries(throughput)
+        .map(([c, t]) => `${c}: ${t.toFixed(1)}/s`)
+        .join(', ')} → ${bestConcurrency}`,
   );
   return cal;
 }

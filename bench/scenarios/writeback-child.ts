@@ -61,7 +61,10 @@ export interface ChildOutput {
 }
 
 async function writeback(input: Extract<ChildInput, { mode: 'plan' | 'writeback' }>): Promise<ChildOutput> {
-  const parsed = parseConfig({ ...input.rawConfig, netbox: { ...(input.rawConfig['netbox'] as object), url: input.netboxUrl } }, {});
+  const parsed = parseConfig(
+    { ...input.rawConfig, netbox: { ...(input.rawConfig['netbox'] as object), url: input.netboxUrl } },
+    {},
+  );
   if (!parsed.ok) throw new Error(`config: ${parsed.issues.map(formatIssue).join('; ')}`);
   const config = parsed.config;
   const netbox = new NetBoxClient({
@@ -117,7 +120,11 @@ async function writeback(input: Extract<ChildInput, { mode: 'plan' | 'writeback'
 /** The bare requests: POST batches of `batchSize`, `concurrency` at a time, nothing else. */
 async function floor(input: Extract<ChildInput, { mode: 'floor' }>): Promise<ChildOutput> {
   const base = `${input.netboxUrl.replace(/\/+$/, '')}/api/`;
-  const headers = { Authorization: `Token ${input.token}`, 'Content-Type': 'application/json', Accept: 'application/json' };
+  const headers = {
+    Authorization: `Token ${input.token}`,
+    'Content-Type': 'application/json',
+    Accept: 'application/json',
+  };
   const failures: string[] = [];
   let failed = 0;
   const t0 = performance.now();

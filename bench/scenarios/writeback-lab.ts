@@ -178,7 +178,8 @@ export async function startWritebackLab(o: {
   };
   const send = async (method: string, path: string, body?: unknown, type?: string): Promise<void> => {
     const res = await kubeRequest(o.admin, method, path, body, type);
-    if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path}: ${res.status} ${res.body.slice(0, 300)}`);
+    if (res.status < 200 || res.status > 299)
+      throw new Error(`${method} ${path}: ${res.status} ${res.body.slice(0, 300)}`);
   };
   const addBlock = async (b: number, pods: number): Promise<void> => {
     await send('POST', resourcePath(RESOURCES.calicoIpamBlockV1), blockBody(b, pods));
@@ -196,7 +197,10 @@ export async function startWritebackLab(o: {
     spec: {
       range: wbRange(i),
       allocations: Object.fromEntries(
-        [...(live.wb[i] ?? [])].map(off => [String(off), { id: `c-${i}-${off}`, podref: `${ns}/wb-${i}-${off}`, ifname: 'net1' }]),
+        [...(live.wb[i] ?? [])].map(off => [
+          String(off),
+          { id: `c-${i}-${off}`, podref: `${ns}/wb-${i}-${off}`, ifname: 'net1' },
+        ]),
       ),
     },
   });
@@ -204,9 +208,19 @@ export async function startWritebackLab(o: {
   const addService = async (n: number): Promise<void> => {
     const meta = { name: lbName(n), namespace: ns, labels, annotations: { 'metallb.io/ip-allocated-from-pool': 'lb' } };
     const spec = { type: 'LoadBalancer', selector: { app: lbName(n) }, ports: [{ port: 80, protocol: 'TCP' }] };
-    await send('POST', resourcePath(RESOURCES.service, ns), { apiVersion: 'v1', kind: 'Service', metadata: meta, spec });
+    await send('POST', resourcePath(RESOURCES.service, ns), {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta,
+      spec,
+    });
     const status = { status: { loadBalancer: { ingress: [{ ip: v4(base + 8, 1 + n) }] } } };
-    await send('PATCH', `${resourcePath(RESOURCES.service, ns, lbName(n))}/status`, status, 'application/merge-patch+json');
+    await send(
+      'PATCH',
+      `${resourcePath(RESOURCES.service, ns, lbName(n))}/status`,
+      status,
+      'application/merge-patch+json',
+    );
     live.lb.add(n);
   };
   const removeService = async (n: number): Promise<void> => {
@@ -271,7 +285,7 @@ export async function startWritebackLab(o: {
       // Whereabouts: pods leave and new pods take free offsets in the same pools (the plugin's own update of
       // spec.allocations, sent here as a merge patch).
       const wbChanges = Math.round(share * mix.whereaboutsPods);
-      const patches = Array.from({ length: pools }, () => ({}) as Record<string, unknown>);
+      const patches = Array.from({ length: pools }, (): Record<string, unknown> => ({}));
       for (let k = 0; k < wbChanges; k++) {
         const pool = k % pools;
         const set = live.wb[pool];

@@ -3,9 +3,9 @@
  *
  * What runs, per NetBox:
  *   real NetBox (skipped with BENCH_NETBOX=emulator): 5,000 live allocations × BENCH_SCALE (1,000 Calico pod IPs
- *     in IPAMBlocks, 3,000 Whereabouts pod IPs, 1,000 LoadBalancer Services); first the calibration (below).
+ *     in 16 IPAMBlocks, 3,900 Whereabouts pod IPs, 100 LoadBalancer Services); first the calibration (below).
  *   emulator with the calibrated latency model: 100,000 × BENCH_SCALE (92,000 Calico pod IPs in 1,438 packed /26
- *     blocks, 6,000 Whereabouts pod IPs in 6 pools, 2,000 Services).
+ *     blocks, 7,850 Whereabouts pod IPs in 8 pools, 150 Services — the test apiserver's service range is a /24).
  * The allocations are real objects in the real kube-apiserver, written the way Calico, Whereabouts and MetalLB
  * store them (writeback-lab.ts); the daemon's pools are put there by a real sync cycle first. Each step is one
  * `runWriteback` in a child process (writeback-child.ts: peak RSS is the daemon's alone) through a counting proxy:
@@ -49,11 +49,13 @@ const PAGE = 1000;
 const scaled = (m: Mix, scale: number): Mix => ({
   calicoPods: Math.max(64, Math.round(m.calicoPods * scale)),
   whereaboutsPods: Math.max(10, Math.round(m.whereaboutsPods * scale)),
-  lbServices: Math.max(5, Math.round(m.lbServices * scale)),
+  lbServices: Math.max(2, Math.round(m.lbServices * scale)),
 });
 
-const REAL_MIX: Mix = { calicoPods: 1000, whereaboutsPods: 3000, lbServices: 1000 };
-const EMULATOR_MIX: Mix = { calicoPods: 92_000, whereaboutsPods: 6000, lbServices: 2000 };
+// LoadBalancer Services need a ClusterIP, and the test apiserver's service range is a /24 shared by every
+// scenario: 150 Services at most, the rest of the per-address records are Whereabouts pods.
+const REAL_MIX: Mix = { calicoPods: 1000, whereaboutsPods: 3900, lbServices: 100 };
+const EMULATOR_MIX: Mix = { calicoPods: 92_000, whereaboutsPods: 7850, lbServices: 150 };
 
 /** Minimum writes: ceil(changes ÷ batch) per model and request kind. */
 function minimumWrites(changes: ChildOutput['changes']): number {
@@ -98,7 +100,7 @@ async function runPart(o: {
     admin: env.controlPlane.admin,
     mix: o.mix,
     base: o.base,
-    log: env.log,
+    log: line => env.log(line),
   });
   const client = new NetBoxClient({ url: o.target.url, token: o.target.token, timeoutMs: 600_000 });
   const settings = writebackSettings(lab.config, ADAPTERS);
@@ -146,7 +148,12 @@ async function runPart(o: {
         extra: {
           changes,
           plan: Object.entries(r.changes)
-            .map(([a, m]) => `${a} ${Object.entries(m).map(([k, n]) => `${n} ${k}`).join(' + ')}`)
+            .map(
+              ([a, m]) =>
+                `${a} ${Object.entries(m)
+                  .map(([k, n]) => `${n} ${k}`)
+                  .join(' + ')}`,
+            )
             .join(', '),
           unchanged: r.unchanged,
           minimumRequests: minimum,
@@ -182,7 +189,9 @@ async function runPart(o: {
       notes: o.notes,
     });
     rows.push(floor);
-    env.log(`${label} floor: ${(floor.wallMs / 1000).toFixed(1)} s for ${floor.size} records, ${floor.netboxWrites} POSTs`);
+    env.log(
+      `${label} floor: ${(floor.wallMs / 1000).toFixed(1)} s for ${floor.size} records, ${floor.netboxWrites} POSTs`,
+    );
     const ratio = first.wallMs / floor.wallMs;
     first.ratios = { ...first.ratios, 'ours ÷ floor': ratio };
     await o.reset();
@@ -249,7 +258,7 @@ export const scenario: Scenario = {
             client: lab.client,
             settings: lab.settings,
             workers: cores,
-            log: env.log,
+            log: line => env.log(line),
           });
         },
         notes: `real NetBox ${real.version}, ${cores} gunicorn workers`,

@@ -88,7 +88,8 @@ describe('runBulk: batches in flight at once', () => {
       calls++;
       // The failing batch answers first; the one beside it is still in flight and lands afterwards.
       for (let tick = 0; tick < (batch[0] === 10 ? 1 : 5); tick++) await new Promise(r => setImmediate(r));
-      if (batch[0] === 10) throw new NetBoxAuthError({ method: 'POST', path: '/api/x/' }, { status: 403, detail: 'token rejected' });
+      if (batch[0] === 10)
+        throw new NetBoxAuthError({ method: 'POST', path: '/api/x/' }, { status: 403, detail: 'token rejected' });
       return batch;
     };
     const result = await runBulk({ ...base(range(60), send), concurrency: 2 });
