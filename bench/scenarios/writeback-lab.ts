@@ -59,6 +59,7 @@ export interface WritebackLab {
 const PER_WHEREABOUTS_POOL = 1000;
 const BLOCK = 64;
 const LAB_LABEL = 'bench.netbox-ippool-sync/lab';
+const CHUNK_LABEL = 'bench.netbox-ippool-sync/chunk';
 
 /** `10.<a>.<b>.<c>` from an offset inside 10.<base>.0.0/12-ish space. */
 function v4(base: number, offset: number): string {
@@ -172,7 +173,8 @@ export async function startWritebackLab(o: {
     return {
       apiVersion: 'crd.projectcalico.org/v1',
       kind: 'IPAMBlock',
-      metadata: { name: cidr.replace(/[./]/g, '-'), labels },
+      // Blocks carry a chunk label too: cleanup deletes 100 at a time (one collection of 1,500 outlasts a request).
+      metadata: { name: cidr.replace(/[./]/g, '-'), labels: { ...labels, [CHUNK_LABEL]: String(Math.floor(b / 100)) } },
       spec: { cidr, affinity: `host:${node}`, allocations, unallocated, attributes, strictAffinity: false },
     };
   };
@@ -329,7 +331,14 @@ export async function startWritebackLab(o: {
     },
     async cleanup() {
       const selector = `?labelSelector=${encodeURIComponent(`${LAB_LABEL}=${cluster}`)}`;
-      await send('DELETE', `${resourcePath(RESOURCES.calicoIpamBlockV1)}${selector}`);
+      const chunks = [...new Set([...live.blocks].map(b => Math.floor(b / 100)))];
+      await mapLimit(chunks, 2, async chunk => {
+        const only = encodeURIComponent(`${LAB_LABEL}=${cluster},${CHUNK_LABEL}=${chunk}`);
+        const path = `${resourcePath(RESOURCES.calicoIpamBlockV1)}?labelSelector=${only}`;
+        // A slow apiserver may outlast the request; the deletion goes on, and a second request finds the rest.
+        await send('DELETE', path).catch(() => send('DELETE', path));
+      });
+      live.blocks.clear();
       await send('DELETE', `${resourcePath(RESOURCES.whereaboutsIpPool, ns)}${selector}`);
       await mapLimit([...live.lb], 8, removeService);
     },
