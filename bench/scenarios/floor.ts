@@ -6,12 +6,27 @@
  * This module is a helper of writeback.ts: it exports no scenario of its own.
  */
 import { runInChild } from '../lib/measure.ts';
-import type { CountingProxy } from '../lib/measure.ts';
+import type { ChildRun, CountingProxy } from '../lib/measure.ts';
 import type { BenchRow } from '../lib/types.ts';
 import type { ChildInput, ChildOutput } from './writeback-child.ts';
 import type { RecordModel } from '../../src/writeback/types.ts';
 
 export const CHILD = new URL('./writeback-child.ts', import.meta.url).pathname;
+
+/** The daemon's V8 flags in its image (Dockerfile NODE_OPTIONS): the child runs as the daemon would. */
+export const DAEMON_NODE_OPTIONS = '--max-semi-space-size=8';
+
+/** runInChild with the daemon's NODE_OPTIONS (fork copies the environment when it starts the child). */
+export function runAsDaemon<T>(input: ChildInput): Promise<ChildRun<T>> {
+  const before = process.env['NODE_OPTIONS'];
+  process.env['NODE_OPTIONS'] = [before, DAEMON_NODE_OPTIONS].filter(o => o !== undefined && o !== '').join(' ');
+  try {
+    return runInChild<T>(CHILD, input);
+  } finally {
+    if (before === undefined) delete process.env['NODE_OPTIONS'];
+    else process.env['NODE_OPTIONS'] = before;
+  }
+}
 
 export async function measureFloor(o: {
   proxy: CountingProxy;
@@ -31,7 +46,7 @@ export async function measureFloor(o: {
     batchSize: o.batchSize,
     concurrency: o.concurrency,
   };
-  const run = await runInChild<ChildOutput>(CHILD, input);
+  const run = await runAsDaemon<ChildOutput>(input);
   if (run.result.failed > 0) {
     throw new Error(`floor: ${run.result.failed} objects were not created: ${run.result.failures.join(' | ')}`);
   }

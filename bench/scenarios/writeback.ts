@@ -35,9 +35,9 @@ import type { Knobs } from '../../dev/netbox-emulator/index.ts';
 import { NetBoxClient } from '../../src/netbox/client/index.ts';
 import { ADAPTERS } from '../../src/kinds/registry.ts';
 import { writebackSettings } from '../../src/writeback/settings.ts';
-import { runInChild, startCountingProxy } from '../lib/measure.ts';
+import { startCountingProxy } from '../lib/measure.ts';
 import type { BenchEnv, BenchRow, Scenario, ScenarioResult, TargetCheck } from '../lib/types.ts';
-import { CHILD, measureFloor } from './floor.ts';
+import { measureFloor, runAsDaemon } from './floor.ts';
 import { calibrate } from './writeback-calibrate.ts';
 import type { Calibration } from './writeback-calibrate.ts';
 import type { ChildInput, ChildOutput } from './writeback-child.ts';
@@ -121,7 +121,7 @@ async function runPart(o: {
       batchSize: BATCH,
       writeConcurrency: o.concurrency,
     });
-    const plan = await runInChild<ChildOutput>(CHILD, input('plan'));
+    const plan = await runAsDaemon<ChildOutput>(input('plan'));
     const bodies = plan.result.bodies ?? [];
     const records = bodies.reduce((n, b) => n + b.bodies.length, 0);
     env.log(`${label}: ${lab.allocations()} allocations plan ${records} records (${plan.result.conflicts} conflicts)`);
@@ -130,7 +130,7 @@ async function runPart(o: {
     const blockRecords = Math.ceil(o.mix.calicoPods / 64);
     const step = async (name: string, spaceRows: { prefixes: number; ranges: number; addresses: number }) => {
       proxy.reset();
-      const run = await runInChild<ChildOutput>(CHILD, input('writeback'));
+      const run = await runAsDaemon<ChildOutput>(input('writeback'));
       const r = run.result;
       if (r.failed > 0) throw new Error(`${label} ${name}: ${r.failed} changes failed: ${r.failures.join(' | ')}`);
       const counts = proxy.counts();
