@@ -2,11 +2,12 @@
  * Writeback (issue 16, scenarios 2 and 4): live allocations → NetBox records, and NetBox's own floor.
  *
  * What runs, per NetBox:
- *   real NetBox (skipped with BENCH_NETBOX=emulator): 5,000 live allocations × BENCH_SCALE (1,000 Calico pod IPs
- *     in 16 IPAMBlocks, 3,900 Whereabouts pod IPs, 100 LoadBalancer Services); first the calibration (below).
- *   emulator with the calibrated latency model: 100,000 × BENCH_SCALE (96,000 Calico pod IPs in 1,500 packed /26
- *     blocks, 3,850 Whereabouts pod IPs in 4 pools, 150 Services — the test apiserver's service range is a /24):
- *     5,500 records.
+ *   real NetBox (skipped with BENCH_NETBOX=emulator): 5,000 live allocations × BENCH_SCALE (2,500 Calico pod IPs
+ *     in 40 IPAMBlocks, 2,400 Whereabouts pod IPs, 100 LoadBalancer Services): 2,540 records; first the
+ *     calibration (below).
+ *   emulator with the calibrated latency model: 100,000 × BENCH_SCALE (97,500 Calico pod IPs in 1,524 packed /26
+ *     blocks, 2,350 Whereabouts pod IPs in 3 pools, 150 Services — the test apiserver's service range is a /24):
+ *     4,024 records.
  * The allocations are real objects in the real kube-apiserver, written the way Calico, Whereabouts and MetalLB
  * store them (writeback-lab.ts); the daemon's pools are put there by a real sync cycle first. Each step is one
  * `runWriteback` in a child process (writeback-child.ts: peak RSS is the daemon's alone) through a counting proxy:
@@ -55,9 +56,9 @@ const scaled = (m: Mix, scale: number): Mix => ({
 
 // LoadBalancer Services need a ClusterIP, and the test apiserver's service range is a /24 shared by every
 // scenario: 150 Services at most, the rest of the per-address records are Whereabouts pods.
-const REAL_MIX: Mix = { calicoPods: 1000, whereaboutsPods: 3900, lbServices: 100 };
-// 5,500 records: what fits the bench's 20 minutes at real NetBox's cost per object (twice: ours and the floor).
-const EMULATOR_MIX: Mix = { calicoPods: 96_000, whereaboutsPods: 3850, lbServices: 150 };
+const REAL_MIX: Mix = { calicoPods: 2500, whereaboutsPods: 2400, lbServices: 100 };
+// 4,024 records: what fits the bench's 20 minutes at real NetBox's cost per object (twice: ours and the floor).
+const EMULATOR_MIX: Mix = { calicoPods: 97_500, whereaboutsPods: 2350, lbServices: 150 };
 
 /** Minimum writes: ceil(changes ÷ batch) per model and request kind. */
 function minimumWrites(changes: ChildOutput['changes']): number {
@@ -86,7 +87,8 @@ async function runPart(o: {
   target: LabTarget;
   mix: Mix;
   base: number;
-  concurrency: number;
+  /** Bulk requests in flight (ours and the floor's); asked after the calibration. */
+  concurrency: () => number;
   /** Back to an empty NetBox (for the floor). */
   reset: () => Promise<void>;
   calibrate?: (lab: { client: NetBoxClient; settings: ReturnType<typeof writebackSettings> }) => Promise<void>;
@@ -110,6 +112,7 @@ async function runPart(o: {
   const targets: TargetCheck[] = [];
   try {
     await o.calibrate?.({ client, settings });
+    const concurrency = o.concurrency();
     const now = new Date().toISOString();
     const input = (mode: 'plan' | 'writeback'): ChildInput => ({
       mode,
@@ -119,7 +122,7 @@ async function runPart(o: {
       rawConfig: lab.rawConfig,
       now,
       batchSize: BATCH,
-      writeConcurrency: o.concurrency,
+      writeConcurrency: concurrency,
     });
     const plan = await runAsDaemon<ChildOutput>(input('plan'));
     const bodies = plan.result.bodies ?? [];
@@ -159,7 +162,7 @@ async function runPart(o: {
             .join(', '),
           unchanged: r.unchanged,
           minimumRequests: minimum,
-          writeConcurrency: o.concurrency,
+          writeConcurrency: concurrency,
         },
         notes: o.notes,
       };
@@ -186,7 +189,7 @@ async function runPart(o: {
       token: o.target.token,
       bodies,
       batchSize: BATCH,
-      concurrency: o.concurrency,
+      concurrency,
       netbox: o.netbox,
       notes: o.notes,
     });
@@ -252,7 +255,7 @@ export const scenario: Scenario = {
         target: { url: real.url, token: real.tokens.v1 },
         mix: scaled(REAL_MIX, env.scale),
         base: 96,
-        concurrency: cores,
+        concurrency: () => cal?.bestConcurrency ?? cores,
         reset: () => real.reset(),
         calibrate: async lab => {
           cal = await calibrate({
@@ -290,7 +293,7 @@ export const scenario: Scenario = {
         target: { url: emu.url, token: emu.tokens.v1 },
         mix: scaled(EMULATOR_MIX, env.scale),
         base: 64,
-        concurrency,
+        concurrency: () => concurrency,
         reset: () => {
           emu.reset();
           return Promise.resolve();
