@@ -59,7 +59,6 @@ export interface WritebackLab {
 const PER_WHEREABOUTS_POOL = 1000;
 const BLOCK = 64;
 const LAB_LABEL = 'bench.netbox-ippool-sync/lab';
-const CHUNK_LABEL = 'bench.netbox-ippool-sync/chunk';
 
 /** `10.<a>.<b>.<c>` from an offset inside 10.<base>.0.0/12-ish space. */
 function v4(base: number, offset: number): string {
@@ -173,8 +172,7 @@ export async function startWritebackLab(o: {
     return {
       apiVersion: 'crd.projectcalico.org/v1',
       kind: 'IPAMBlock',
-      // Blocks carry a chunk label too: cleanup deletes 100 at a time (one collection of 1,500 outlasts a request).
-      metadata: { name: cidr.replace(/[./]/g, '-'), labels: { ...labels, [CHUNK_LABEL]: String(Math.floor(b / 100)) } },
+      metadata: { name: cidr.replace(/[./]/g, '-'), labels },
       spec: { cidr, affinity: `host:${node}`, allocations, unallocated, attributes, strictAffinity: false },
     };
   };
@@ -183,12 +181,26 @@ export async function startWritebackLab(o: {
     if (res.status < 200 || res.status > 299)
       throw new Error(`${method} ${path}: ${res.status} ${res.body.slice(0, 300)}`);
   };
+  const blockName = (b: number): string => blockBody(b, 0).metadata.name;
+  /** DELETE that counts 404 as done and tries again when a loaded apiserver lets the request time out. */
+  const gone = async (path: string): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await kubeRequest(o.admin, 'DELETE', path);
+        if (res.status === 404 || (res.status >= 200 && res.status < 300)) return;
+        throw new Error(`DELETE ${path}: ${res.status} ${res.body.slice(0, 300)}`);
+      } catch (err) {
+        if (attempt >= 4) throw err;
+        o.log(`writeback lab: ${String(err)}; trying again`);
+      }
+    }
+  };
   const addBlock = async (b: number, pods: number): Promise<void> => {
     await send('POST', resourcePath(RESOURCES.calicoIpamBlockV1), blockBody(b, pods));
     live.blocks.add(b);
   };
   const removeBlock = async (b: number): Promise<void> => {
-    await send('DELETE', resourcePath(RESOURCES.calicoIpamBlockV1, undefined, blockBody(b, 0).metadata.name));
+    await gone(resourcePath(RESOURCES.calicoIpamBlockV1, undefined, blockName(b)));
     live.blocks.delete(b);
   };
   const wbName = (i: number) => wbRange(i).replace(/[:/]/g, '-');
@@ -226,7 +238,7 @@ export async function startWritebackLab(o: {
     live.lb.add(n);
   };
   const removeService = async (n: number): Promise<void> => {
-    await send('DELETE', resourcePath(RESOURCES.service, ns, lbName(n)));
+    await gone(resourcePath(RESOURCES.service, ns, lbName(n)));
     live.lb.delete(n);
   };
 
@@ -331,15 +343,12 @@ export async function startWritebackLab(o: {
     },
     async cleanup() {
       const selector = `?labelSelector=${encodeURIComponent(`${LAB_LABEL}=${cluster}`)}`;
-      const chunks = [...new Set([...live.blocks].map(b => Math.floor(b / 100)))];
-      await mapLimit(chunks, 2, async chunk => {
-        const only = encodeURIComponent(`${LAB_LABEL}=${cluster},${CHUNK_LABEL}=${chunk}`);
-        const path = `${resourcePath(RESOURCES.calicoIpamBlockV1)}?labelSelector=${only}`;
-        // A slow apiserver may outlast the request; the deletion goes on, and a second request finds the rest.
-        await send('DELETE', path).catch(() => send('DELETE', path));
-      });
+      // One by one: a collection delete of a thousand blocks outlasts the request on a loaded apiserver.
+      await mapLimit([...live.blocks], 8, b =>
+        gone(resourcePath(RESOURCES.calicoIpamBlockV1, undefined, blockName(b))),
+      );
       live.blocks.clear();
-      await send('DELETE', `${resourcePath(RESOURCES.whereaboutsIpPool, ns)}${selector}`);
+      await gone(`${resourcePath(RESOURCES.whereaboutsIpPool, ns)}${selector}`);
       await mapLimit([...live.lb], 8, removeService);
     },
   };
