@@ -218,7 +218,7 @@ export async function runWriteback(
   }
   const settings = writebackSettings(config, adapters);
   const desired = desiredRecords(allocations, intents, settings);
-  const owned = await readOwnedRecords(deps.netbox, settings);
+  const owned = await readOwnedRecords(deps.netbox, settings, snapshot);
   const plan = calculateWriteback({
     desired: desired.records,
     owned,

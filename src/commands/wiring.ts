@@ -50,6 +50,7 @@ export function netboxClient(config: Config, logger: Logger): NetBoxClient {
     pageSize: config.netbox.pageSize,
     batchSize: config.netbox.batchSize,
     concurrency: config.netbox.concurrency,
+    writeConcurrency: config.netbox.writeConcurrency,
     caFile: config.netbox.caFile,
     insecureSkipVerify: config.netbox.insecureSkipVerify,
     logger,

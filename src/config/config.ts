@@ -60,6 +60,10 @@ const netboxSchema = z.strictObject(
       .meta({ description: '`limit` per list page, 1-1000 (NetBox caps at its `MAX_PAGE_SIZE`).' }),
     batchSize: int(1, 1000).default(100).meta({ description: 'Objects per bulk write request, 1-1000.' }),
     concurrency: int(1, 64).default(4).meta({ description: 'Requests in flight at once, 1-64.' }),
+    writeConcurrency: int(1, 64).default(2).meta({
+      description:
+        'Bulk write requests of one model in flight at once, 1-64 (also capped by `concurrency`). About the number of NetBox web workers; see bench/README.md.',
+    }),
     /** Values per repeated filter parameter (`parent=a&parent=b…`) when reading what NetBox holds in the pools. */
     filterBatchSize: int(1, 200).default(50).meta({
       description:

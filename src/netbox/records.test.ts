@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NbIpAddress, NbPrefix } from '../model/netbox.ts';
 import type { DesiredRecord, WritebackPlan, WritebackSettings } from '../writeback/types.ts';
-import { applyWriteback, createBody, foreignRecords, identityOf } from './records.ts';
+import { applyWriteback, createBody, foreignRecords, identityOf, readOwnedRecords } from './records.ts';
 import type { RecordsApi } from './records.ts';
 
 const S: WritebackSettings = {
@@ -182,5 +182,70 @@ describe('applyWriteback', () => {
       'create not-attempted',
     ]);
     expect(report.aborted).toBe('NetBox unavailable');
+  });
+});
+
+describe('readOwnedRecords', () => {
+  const ours = ['k8s-ippool-sync', 'k8s-lab'];
+  const snapshot = {
+    prefixes: [],
+    ipRanges: [],
+    recorded: {
+      prefixes: [] as NbPrefix[],
+      ipRanges: [],
+      ipAddresses: [
+        address(1, '10.0.0.1/24', []),
+        address(2, '10.0.0.2/24', ours),
+        address(3, '10.0.0.3/24', ['k8s-ippool-sync', 'k8s-east']),
+        address(4, '10.0.0.4/24', ours),
+      ],
+    },
+  };
+  /** A reader that answers listings with `listed` and counts with `counts`, recording every request. */
+  function reader(counts: Record<string, number> | undefined, listed: NbIpAddress[] = []) {
+    const calls: string[] = [];
+    const api = {
+      listIpAddresses: (q: object) => (calls.push(`list ip-addresses ${JSON.stringify(q)}`), Promise.resolve(listed)),
+      listPrefixes: (q: object) => (calls.push(`list prefixes ${JSON.stringify(q)}`), Promise.resolve([])),
+      listIpRanges: (q: object) => (calls.push(`list ip-ranges ${JSON.stringify(q)}`), Promise.resolve([])),
+      ...(counts === undefined
+        ? {}
+        : {
+            count: (endpoint: string) => (calls.push(`count ${endpoint}`), Promise.resolve(counts[endpoint] ?? 0)),
+          }),
+    };
+    return { api, calls };
+  }
+
+  it('takes our records from the snapshot when NetBox counts no more of them: one request per model', async () => {
+    const { api, calls } = reader({ 'ipam/ip-addresses': 2 });
+    const owned = await readOwnedRecords(api, S, snapshot);
+    expect(owned.map(r => [r.id, r.space])).toEqual([
+      [2, '10.0.0.2'],
+      [4, '10.0.0.4'],
+    ]);
+    expect(calls.sort()).toEqual(['count ipam/ip-addresses', 'count ipam/ip-ranges', 'count ipam/prefixes']);
+  });
+
+  it('lists a model by our tags when NetBox holds records of ours outside the snapshot', async () => {
+    const outside = address(9, '10.9.0.9/24', ours);
+    const { api, calls } = reader({ 'ipam/ip-addresses': 3 }, [snapshot.recorded.ipAddresses[1]!, outside]);
+    const owned = await readOwnedRecords(api, S, snapshot);
+    expect(owned.map(r => r.id)).toEqual([2, 9]);
+    expect(calls.sort()).toEqual([
+      'count ipam/ip-addresses',
+      'count ipam/ip-ranges',
+      'count ipam/prefixes',
+      'list ip-addresses {"tag":["k8s-ippool-sync","k8s-lab"]}',
+    ]);
+  });
+
+  it('without a snapshot or a count it lists all three models by our tags', async () => {
+    const { api, calls } = reader(undefined);
+    await readOwnedRecords(api, S, snapshot);
+    expect(calls).toHaveLength(3);
+    const counted = reader({});
+    await readOwnedRecords(counted.api, S);
+    expect(counted.calls.filter(c => c.startsWith('list'))).toHaveLength(3);
   });
 });

@@ -6,6 +6,7 @@ import type {
   NbIpRangeWrite,
   NbPrefix,
   NbPrefixWrite,
+  NbQuery,
   NbTag,
   NetBoxReader,
   NetBoxSnapshot,
@@ -37,7 +38,16 @@ export interface RecordsApi extends NetBoxReader {
   ipAddresses: BulkEndpoint<NbIpAddressWrite, NbIpAddress>;
   prefixes: BulkEndpoint<NbPrefixWrite, NbPrefix>;
   ipRanges: BulkEndpoint<NbIpRangeWrite, NbIpRange>;
+  /** How many objects of a list endpoint match (NetBox's `count`, one request). */
+  count?(endpoint: string, query: NbQuery): Promise<number>;
 }
+
+/** The list endpoint of each model, for `count`. */
+const LIST_ENDPOINTS: Record<RecordModel, string> = {
+  'ip-address': 'ipam/ip-addresses',
+  prefix: 'ipam/prefixes',
+  'ip-range': 'ipam/ip-ranges',
+};
 
 type NbRecord = NbIpAddress | NbPrefix | NbIpRange;
 
@@ -90,19 +100,39 @@ function toOwned(model: RecordModel, row: NbRecord): OwnedRecord | undefined {
   };
 }
 
-/** Every record we own for this cluster, of all three models: three tag-filtered listings, whatever the space. */
-export async function readOwnedRecords(api: NetBoxReader, s: WritebackSettings): Promise<OwnedRecord[]> {
+/**
+ * Every record we own for this cluster, of all three models, wherever it is. With the source's snapshot (what
+ * NetBox holds inside the selected space, already read this cycle) and a `count`, a model costs one request when
+ * the snapshot holds all of our records of it — the usual case, since we record inside the selected pools — and
+ * a tag-filtered listing only when some lie outside (a pool that left the selection, a record moved by hand).
+ * Reading them twice would double the cost of every cycle: real NetBox serves about 500 rows a second.
+ */
+export async function readOwnedRecords(
+  api: NetBoxReader & Pick<RecordsApi, 'count'>,
+  s: WritebackSettings,
+  snapshot?: NetBoxSnapshot,
+): Promise<OwnedRecord[]> {
   const query = { tag: [s.managedTag, s.clusterTag] };
-  const [addresses, prefixes, ranges] = await Promise.all([
-    api.listIpAddresses(query),
-    api.listPrefixes(query),
-    api.listIpRanges(query),
+  const isOurs = (row: NbRecord): boolean => {
+    const tags = slugs(row.tags);
+    return tags.includes(s.managedTag) && tags.includes(s.clusterTag);
+  };
+  const read = async (
+    model: RecordModel,
+    list: () => Promise<NbRecord[]>,
+    held: readonly NbRecord[] | undefined,
+  ): Promise<[RecordModel, NbRecord[]]> => {
+    if (held !== undefined && api.count !== undefined) {
+      const ours = held.filter(isOurs);
+      if ((await api.count(LIST_ENDPOINTS[model], query)) === ours.length) return [model, ours];
+    }
+    return [model, await list()];
+  };
+  const rows = await Promise.all([
+    read('ip-address', () => api.listIpAddresses(query), snapshot?.recorded.ipAddresses),
+    read('prefix', () => api.listPrefixes(query), snapshot?.recorded.prefixes),
+    read('ip-range', () => api.listIpRanges(query), snapshot?.recorded.ipRanges),
   ]);
-  const rows: [RecordModel, NbRecord[]][] = [
-    ['ip-address', addresses],
-    ['prefix', prefixes],
-    ['ip-range', ranges],
-  ];
   return rows.flatMap(([model, list]) => list.flatMap(row => toOwned(model, row) ?? []));
 }
 

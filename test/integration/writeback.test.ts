@@ -41,6 +41,7 @@ describe('writeback: live allocations of all six kinds recorded in NetBox', () =
       listPrefixes: q => (counts.reads++, c.listPrefixes(q)),
       listIpRanges: q => (counts.reads++, c.listIpRanges(q)),
       listIpAddresses: q => (counts.reads++, c.listIpAddresses(q)),
+      count: (endpoint, q) => (counts.reads++, c.count(endpoint, q)),
       ipAddresses: wrap('ip-address', c.ipAddresses),
       prefixes: wrap('prefix', c.prefixes),
       ipRanges: wrap('ip-range', c.ipRanges),
@@ -150,7 +151,7 @@ describe('writeback: live allocations of all six kinds recorded in NetBox', () =
     );
   });
 
-  it('2. a second run writes nothing: three tag-filtered reads of our records plus the source, zero writes', async () => {
+  it('2. a second run writes nothing: three counts of our records (found in the source) plus the source, zero writes', async () => {
     const second = await writeback();
     expect(second.plan?.changes).toEqual([]);
     expect(second.plan?.summary.unchanged).toBe(8);

@@ -25,6 +25,8 @@ export interface WriteOptions {
   /** Overrides the client's changelogMessage for this call. */
   changelogMessage?: string;
   batchSize?: number;
+  /** Batches in flight at once; overrides the client's writeConcurrency for this call. */
+  concurrency?: number;
 }
 
 export interface CreateOptions<W, T> extends WriteOptions {
@@ -103,6 +105,19 @@ export class NetBoxApi {
     const items = await collectAllPages<T>(fetchPage, ep, first, this.#ctx('GET', ep));
     this.#log.debug({ endpoint: ep, count: items.length }, 'NetBox listing read');
     return items;
+  }
+
+  /** How many objects of a list endpoint match `query`: one request for one row, reading NetBox's `count`. */
+  async count(endpoint: string, query: NbQuery = {}): Promise<number> {
+    const ep = endpointPath(endpoint);
+    const params = toSearchParams(query);
+    params.set('limit', '1');
+    const body = (await this.#transport.request({ method: 'GET', endpoint: ep, params, object: 'count' })).body;
+    const count = typeof body === 'object' && body !== null ? (body as { count?: unknown }).count : undefined;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
+      throw new NetBoxProtocolError('a list response without a numeric `count`', this.#ctx('GET', ep));
+    }
+    return count;
   }
 
   async get<T>(endpoint: string, id: number): Promise<T> {
@@ -209,6 +224,7 @@ export class NetBoxApi {
       ...run,
       items,
       batchSize: opts.batchSize ?? this.#opts.batchSize,
+      concurrency: opts.concurrency ?? this.#opts.writeConcurrency,
       maxRetries: this.#opts.maxRetries,
       delayMs: (attempt, err) => retryDelayMs(attempt, policy, err.retryAfterMs),
       sleep: this.#opts.sleep,

@@ -161,7 +161,8 @@ describe('a 400 on a batch: the good objects still land, the bad one is reported
 
 describe('failures that are not about one object stop the run', () => {
   it('403 on the first batch: reported with the hint, later batches not attempted', async () => {
-    const { client } = testClient({ batchSize: 2 });
+    // One batch at a time, so the second is still unsent when the first fails.
+    const { client } = testClient({ batchSize: 2, writeConcurrency: 1 });
     nock(BASE)
       .delete('/api/ipam/ip-addresses/', [{ id: 1 }, { id: 2 }])
       .reply(403, { detail: 'You do not have permission to perform this action.' });

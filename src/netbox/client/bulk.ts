@@ -50,6 +50,12 @@ export type Recheck<W, T> = (items: W[]) => Promise<(T | undefined)[]>;
 export interface BulkRun<W, T> {
   items: readonly W[];
   batchSize: number;
+  /**
+   * Batches in flight at once (default 1). NetBox serves requests on several workers and spends most of a bulk
+   * write's time per object, so batches sent side by side finish sooner; the transport's own limit still caps
+   * all requests together. Results keep the callers' indexes whatever order the batches land in.
+   */
+  concurrency?: number;
   /** One bulk request; `object` describes the batch for error messages. Throws NetBoxError. */
   send: (batch: W[], object: string) => Promise<T[]>;
   /** Creates only: makes transient failures retryable without risking duplicates. */
@@ -200,9 +206,16 @@ export async function runBulk<W, T>(run: BulkRun<W, T>): Promise<BulkResult<W, T
     if (reason === undefined) entries.push({ item, index });
     else result.failed.push({ item, index, fieldErrors: {}, message: `not sent: ${reason}`, outcome: 'rejected' });
   });
-  for (const chunk of chunks(entries, run.batchSize)) {
-    if (result.aborted) fail(chunk, result.aborted, 'not-attempted');
-    else await write(chunk);
-  }
+  const queue = chunks(entries, run.batchSize);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < queue.length) {
+      const chunk = queue[next++] as Entry<W>[];
+      if (result.aborted) fail(chunk, result.aborted, 'not-attempted');
+      else await write(chunk);
+    }
+  };
+  const lanes = Math.max(1, Math.min(Math.floor(run.concurrency ?? 1), queue.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
   return result;
 }

@@ -19,6 +19,8 @@ export interface NetBoxClientOptions {
   pageSize?: number;
   /** Objects per bulk write request. */
   batchSize?: number;
+  /** Bulk write requests of one call in flight at once (NetBox's web workers serve them side by side). */
+  writeConcurrency?: number;
   /** PEM bundle trusted in addition to Node's built-in roots (a private CA in front of NetBox). */
   caFile?: string;
   /** Turns TLS verification off. Only when set to true explicitly; a warning is logged. */
@@ -40,6 +42,7 @@ export const DEFAULTS = {
   concurrency: 4,
   pageSize: 1000,
   batchSize: 100,
+  writeConcurrency: 2,
 } as const;
 
 export interface ResolvedOptions {
@@ -54,6 +57,7 @@ export interface ResolvedOptions {
   concurrency: number;
   pageSize: number;
   batchSize: number;
+  writeConcurrency: number;
   caFile: string | undefined;
   insecureSkipVerify: boolean;
   changelogMessage: string | undefined;
@@ -105,6 +109,7 @@ export function resolveOptions(o: NetBoxClientOptions): ResolvedOptions {
     concurrency: whole('concurrency', o.concurrency, 1, 256),
     pageSize: whole('pageSize', o.pageSize, 1, 100_000),
     batchSize: whole('batchSize', o.batchSize, 1, 10_000),
+    writeConcurrency: whole('writeConcurrency', o.writeConcurrency, 1, 256),
     caFile: o.caFile === '' ? undefined : o.caFile,
     insecureSkipVerify: o.insecureSkipVerify === true,
     changelogMessage: o.changelogMessage === '' ? undefined : o.changelogMessage,
