@@ -133,6 +133,15 @@ const schema = z.strictObject({
     })
     .prefault({})
     .meta({ description: 'Limits on pool deletions per cycle: a plan over either budget deletes nothing.' }),
+  apply: z
+    .strictObject({
+      concurrency: int(1, 64).default(8).meta({
+        description:
+          'Kubernetes writes in flight at once, 1-64. Phases of the plan (companions before pools, drains before deletes) still go one after the other.',
+      }),
+    })
+    .prefault({})
+    .meta({ description: 'How the sync writes to Kubernetes.' }),
   writeback: z
     .strictObject({
       status: z

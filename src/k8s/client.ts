@@ -19,7 +19,7 @@ import { apiVersionOf } from '../model/k8s-object.ts';
  * plain HTTPS so that pagination, server-side apply, dry-run and request counting are explicit and testable.
  */
 
-export type KubeVerb = 'get' | 'list' | 'apply' | 'patch' | 'delete' | 'discover' | 'watch';
+export type KubeVerb = 'get' | 'list' | 'create' | 'apply' | 'patch' | 'delete' | 'discover' | 'watch';
 
 export interface KubeClientOptions {
   /** Path of a kubeconfig; without it: KUBECONFIG, ~/.kube/config, or in-cluster, as kubectl does. */
@@ -43,6 +43,12 @@ export interface ApplyOptions {
   /** Take fields from other managers (default false: a conflict is reported, not overridden). */
   force?: boolean;
   /** Field manager of the write (default `netbox-ippool-sync`); the sync writes as `fieldManagerFor(cluster)`. */
+  fieldManager?: string;
+}
+
+export interface CreateOptions {
+  serverDryRun?: boolean;
+  /** Field manager recorded for the create (default `netbox-ippool-sync`). */
   fieldManager?: string;
 }
 
@@ -230,7 +236,8 @@ export class KubeClient {
   }
 
   writeCount(): number {
-    return (this.#counts.get('apply') ?? 0) + (this.#counts.get('patch') ?? 0) + (this.#counts.get('delete') ?? 0);
+    const writes: KubeVerb[] = ['create', 'apply', 'patch', 'delete'];
+    return writes.reduce((n, verb) => n + (this.#counts.get(verb) ?? 0), 0);
   }
 
   close(): void {
@@ -351,6 +358,23 @@ export class KubeClient {
         opts.signal.aborted ? resolve(last) : reject(new KubeUnavailableError(err.message, ctx, err)),
       );
       req.end();
+    });
+  }
+
+  /**
+   * Creates `obj` with one POST, which cannot overwrite anything: if the name is taken the apiserver answers 409
+   * AlreadyExists (a KubeApiError with `isAlreadyExists`). Server-side apply cannot do that — an apply of a taken
+   * name updates whatever holds it. The create is recorded in managedFields as an `Update` by `opts.fieldManager`;
+   * the next apply of ours takes those fields over (see upgradeCreateOwnership in apply.ts).
+   */
+  async create(rt: ResourceType, obj: K8sObject, opts: CreateOptions = {}): Promise<K8sObject> {
+    const { name, namespace } = obj.metadata;
+    const q = new URLSearchParams({ fieldManager: opts.fieldManager ?? FIELD_MANAGER });
+    if (opts.serverDryRun) q.set('dryRun', 'All');
+    const ctx = { verb: 'create', resource: resourceName(rt), name, namespace };
+    return this.#send<K8sObject>('create', 'POST', `${resourcePath(rt, namespace)}?${q.toString()}`, ctx, {
+      body: JSON.stringify(obj),
+      contentType: 'application/json',
     });
   }
 
