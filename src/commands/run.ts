@@ -16,6 +16,7 @@ import { ADAPTERS } from '../kinds/registry.ts';
 import { createLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
 import { apiVersionOf } from '../model/k8s-object.ts';
+import { fieldManagerFor } from '../model/ownership.ts';
 import { startHttpServer } from '../server/http.ts';
 import type { DriftProvider } from '../server/http.ts';
 import { CommandError, loadConfigOrFail, netboxClient } from './wiring.ts';
@@ -99,7 +100,11 @@ async function watchCluster(rt: ClusterRuntime, daemon: Daemon, logger: Logger):
   const { pools, sources } = await watchableTypes(rt.kube, ADAPTERS);
   const poolTypes = new Set(pools.map(t => `${apiVersionOf(t)}/${t.kind}`));
   const name = rt.spec.config.cluster;
-  rt.live.onChange(change => daemon.trigger(name, jobForChange(change, poolTypes), 'watch'));
+  const ours = fieldManagerFor(name);
+  rt.live.onChange(change => {
+    const job = jobForChange(change, poolTypes, ours);
+    if (job !== undefined) daemon.trigger(name, job, 'watch');
+  });
   const set = startWatches(rt.kube, [...pools, ...sources], change => rt.live.notify(change), {
     logger: rt.spec.logger,
   });
@@ -130,6 +135,7 @@ export async function runDaemon(opts: RunOptions, inject: RunInjections = {}): P
     webhookSecret: webhookSecret(first),
     maxBodyBytes: first.server.maxBodyBytes,
     clusterTags: new Map(configs.map(c => [c.cluster, c.selection.clusterTag])),
+    managedTags: new Map(configs.map(c => [c.cluster, c.selection.managedTag])),
     drift: inject.driftPages ?? latestDrift,
     logger,
   });

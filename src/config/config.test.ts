@@ -288,14 +288,14 @@ describe('validateKindDefaults', () => {
 });
 
 describe('run: schedule, server, redis and their environment overrides', () => {
-  it('defaults to the embedded mode with a five-minute sync and a 5s debounce', () => {
+  it('defaults to the embedded mode with a five-minute sync and a 1s debounce', () => {
     const c = config(parseConfig(minimal, {}));
     expect(c.redis).toEqual({ prefix: 'nbsync' });
     expect(c.schedule).toEqual({
       sync: { every: '5m' },
       writeback: { every: '5m' },
       drift: { every: '15m' },
-      debounce: '5s',
+      debounce: '1s',
       shutdownTimeout: '60s',
     });
     expect(c.server).toMatchObject({ address: '0.0.0.0', port: 8080, webhookSecretEnv: 'NETBOX_WEBHOOK_SECRET' });

@@ -53,9 +53,9 @@ export const scheduleSchema = z
     }),
     writeback: jobSchedule('5m').meta({ description: 'When live allocations are written back to NetBox.' }),
     drift: jobSchedule('15m').meta({ description: 'When the drift report is rebuilt.' }),
-    debounce: duration('the debounce').default('5s').meta({
+    debounce: duration('the debounce').default('1s').meta({
       description:
-        'Quiet time after a webhook or watch event before the triggered job runs; a burst of events is one run.',
+        'A webhook or watch event runs its job at once; further events within this window are collected into one more run at its end (at most one run per window).',
     }),
     shutdownTimeout: duration('the shutdown timeout')
       .default('60s')

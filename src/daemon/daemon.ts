@@ -145,5 +145,5 @@ function scheduledJobs(specs: readonly ClusterSpec[]): ScheduledJob[] {
 }
 
 export function debounceMsOf(config: Config): number {
-  return durationMs(config.schedule.debounce) ?? 5000;
+  return durationMs(config.schedule.debounce) ?? 1000;
 }

@@ -57,8 +57,16 @@ function splitKey(key: string): [JobType, string] {
 
 /**
  * Which job a cluster change calls for: our own pool objects (a hand edit, a deleted pool) → sync, which puts
- * them back; allocation sources → writeback, which records the allocation in NetBox.
+ * them back; allocation sources → writeback, which records the allocation in NetBox. None for a pool our own
+ * sync just wrote (`fieldManager` made the newest change): re-running sync for its own writes only delayed the
+ * next real change by an idle cycle.
  */
-export function jobForChange(change: ClusterChange, poolTypes: ReadonlySet<string>): JobType {
-  return poolTypes.has(change.type) ? 'sync' : 'writeback';
+export function jobForChange(
+  change: ClusterChange,
+  poolTypes: ReadonlySet<string>,
+  fieldManager?: string,
+): JobType | undefined {
+  if (!poolTypes.has(change.type)) return 'writeback';
+  if (fieldManager !== undefined && change.lastWriter === fieldManager) return undefined;
+  return 'sync';
 }

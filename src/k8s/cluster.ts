@@ -20,6 +20,11 @@ export interface ClusterChange {
   type: string;
   name: string;
   namespace?: string;
+  /**
+   * The field manager of the object's newest managedFields entry (when one entry is newer than all others), for
+   * an object that was added or modified; absent for deletions. Tells our own writes from everybody else's.
+   */
+  lastWriter?: string;
 }
 
 export interface ClusterReader {

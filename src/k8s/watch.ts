@@ -79,7 +79,7 @@ async function watchLoop(args: LoopArgs): Promise<void> {
         event => {
           failures = 0;
           if (event.type === 'BOOKMARK') return;
-          onChange(changeOf(type, event.object));
+          onChange(changeOf(type, event.object, event.type === 'DELETED'));
         },
       );
       // The request is out; a watch that fails at once still counts as started (the retry is the loop's job).
@@ -103,9 +103,30 @@ async function watchLoop(args: LoopArgs): Promise<void> {
   }
 }
 
-function changeOf(type: string, obj: K8sObject): ClusterChange {
+export function changeOf(type: string, obj: K8sObject, deleted: boolean): ClusterChange {
   const { name, namespace } = obj.metadata;
-  return namespace ? { type, name, namespace } : { type, name };
+  const writer = deleted ? undefined : lastWriter(obj);
+  return { type, name, ...(namespace ? { namespace } : {}), ...(writer === undefined ? {} : { lastWriter: writer }) };
+}
+
+/**
+ * The manager of the newest managedFields entry; undefined when there are none or two managers share the newest
+ * time (the apiserver stamps whole seconds: a hand edit in the same second as our apply must still count).
+ */
+function lastWriter(obj: K8sObject): string | undefined {
+  let newest: { time: string; manager: string | undefined } | undefined;
+  let tie = false;
+  for (const entry of obj.metadata.managedFields ?? []) {
+    if (typeof entry !== 'object' || entry === null) continue;
+    const { time, manager } = entry as { time?: unknown; manager?: unknown };
+    if (typeof time !== 'string') continue;
+    const m = typeof manager === 'string' ? manager : undefined;
+    if (newest === undefined || time > newest.time) {
+      newest = { time, manager: m };
+      tie = false;
+    } else if (time === newest.time && m !== newest.manager) tie = true;
+  }
+  return tie ? undefined : newest?.manager;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

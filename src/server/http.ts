@@ -26,6 +26,8 @@ export interface ServerOptions {
   maxBodyBytes: number;
   /** Cluster name → its cluster tag slug, to route webhooks. */
   clusterTags: ReadonlyMap<string, string>;
+  /** Cluster name → its managed tag slug: a cluster's own writeback records do not queue its sync. */
+  managedTags?: ReadonlyMap<string, string>;
   drift?: DriftProvider;
   logger: Logger;
 }
@@ -135,7 +137,7 @@ async function webhook(req: IncomingMessage, opts: ServerOptions): Promise<Reply
     daemon.metrics.webhooks.inc({ result: 'ignored' });
     return text(400, `body is not JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const target = webhookTargets(parsed, opts.clusterTags);
+  const target = webhookTargets(parsed, opts.clusterTags, opts.managedTags);
   if (target.kind === 'ignored') {
     daemon.metrics.webhooks.inc({ result: 'ignored' });
     logger.debug({ reason: target.reason }, 'webhook ignored');

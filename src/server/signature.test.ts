@@ -53,6 +53,45 @@ describe('which clusters a webhook concerns', () => {
     expect(webhookTargets(payload, tags)).toEqual({ kind: 'clusters', clusters });
   });
 
+  describe('a writeback record (managed tag + cluster tag) does not queue its own cluster’s sync', () => {
+    const managed = new Map([
+      ['a', 'k8s-ippool-sync'],
+      ['b', 'k8s-ippool-sync'],
+    ]);
+    const record = (tags: string[]) => ({
+      object_type: 'ipam.ipaddress',
+      data: { tags: tags.map(slug => ({ slug, name: slug })) },
+      snapshots: { prechange: null, postchange: { tags } },
+    });
+    it.each([
+      ['a’s record created: b only (it is an exclusion there)', record(['k8s-ippool-sync', 'k8s-a']), ['b']],
+      ['a static address: every cluster', record([]), ['a', 'b']],
+      ['a’s tag without the managed tag: every cluster', record(['k8s-a']), ['a', 'b']],
+      [
+        'someone took the managed tag off a’s record: a too',
+        {
+          object_type: 'ipam.ipaddress',
+          data: { tags: [{ slug: 'k8s-a' }] },
+          snapshots: { prechange: { tags: ['k8s-ippool-sync', 'k8s-a'] }, postchange: { tags: ['k8s-a'] } },
+        },
+        ['a', 'b'],
+      ],
+      [
+        'a’s per-node block prefix: nobody',
+        { object_type: 'ipam.prefix', data: { tags: [{ slug: 'k8s-ippool-sync' }, { slug: 'k8s-a' }] } },
+        [],
+      ],
+    ])('%s', (_, payload, clusters) => {
+      const got = webhookTargets(payload, tags, managed);
+      expect(got.kind === 'clusters' ? got.clusters : []).toEqual(clusters);
+    });
+    it('only a', () => {
+      expect(webhookTargets(record(['k8s-ippool-sync', 'k8s-a']), new Map([['a', 'k8s-a']]), managed).kind).toBe(
+        'ignored',
+      );
+    });
+  });
+
   it.each([
     ['another model', { object_type: 'dcim.device', data: {} }],
     ['no cluster tag', { model: 'prefix', data: { tags: [{ slug: 'other' }] } }],

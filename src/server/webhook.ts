@@ -11,21 +11,42 @@ export const WEBHOOK_MODELS = ['prefix', 'iprange', 'ipaddress'] as const;
 
 export type WebhookTarget = { kind: 'clusters'; clusters: string[] } | { kind: 'ignored'; reason: string };
 
-export function webhookTargets(body: unknown, clusterTags: ReadonlyMap<string, string>): WebhookTarget {
+/**
+ * `managedTags` (cluster → its managed tag) drops a cluster from an object that is its own writeback record (both
+ * its managed tag and its cluster tag, before and after the change): sync never reads those — they are not
+ * exclusions of their own cluster — and each writeback would otherwise queue an idle sync of its own cluster.
+ */
+export function webhookTargets(
+  body: unknown,
+  clusterTags: ReadonlyMap<string, string>,
+  managedTags: ReadonlyMap<string, string> = new Map(),
+): WebhookTarget {
   if (!isRecord(body)) return { kind: 'ignored', reason: 'body is not a JSON object' };
   const objectType = body['object_type'];
   const model = typeof objectType === 'string' ? objectType.replace(/^ipam\./, '') : body['model'];
   if (typeof model !== 'string' || !(WEBHOOK_MODELS as readonly string[]).includes(model)) {
     return { kind: 'ignored', reason: `model ${String(model)} is not one of ${WEBHOOK_MODELS.join(', ')}` };
   }
-  const all = [...clusterTags.keys()];
-  if (model === 'ipaddress') return { kind: 'clusters', clusters: all };
   const snapshots = isRecord(body['snapshots']) ? body['snapshots'] : {};
-  const tags = new Set([body['data'], snapshots['prechange'], snapshots['postchange']].flatMap(tagSlugs));
+  const states = [body['data'], snapshots['prechange'], snapshots['postchange']].filter(isRecord).map(tagSlugs);
+  const ownRecord = (c: string): boolean => {
+    const managed = managedTags.get(c);
+    const tag = clusterTags.get(c);
+    return (
+      managed !== undefined && states.length > 0 && states.every(t => t.includes(managed) && t.includes(tag ?? ''))
+    );
+  };
+  const all = [...clusterTags.keys()].filter(c => !ownRecord(c));
+  if (model === 'ipaddress') {
+    return all.length
+      ? { kind: 'clusters', clusters: all }
+      : { kind: 'ignored', reason: 'a writeback record of the cluster served here' };
+  }
+  const tags = new Set(states.flat());
   const concerned = all.filter(c => tags.has(clusterTags.get(c) ?? ''));
   return concerned.length
     ? { kind: 'clusters', clusters: concerned }
-    : { kind: 'ignored', reason: 'carries no tag of a cluster served here' };
+    : { kind: 'ignored', reason: 'carries no tag of a cluster served here, or is its own writeback record' };
 }
 
 /**
