@@ -91,11 +91,26 @@ describe('readSnapshot: what NetBox holds inside', () => {
     ]);
   });
 
-  it('batches many prefixes per request: 120 prefixes cost 2 + 3 + 1 + 1 calls at a batch size of 50', async () => {
+  it('joins neighbouring pools into their exact aggregate: 120 side by side cost 2 + 1 + 1 + 1 calls', async () => {
     const prefixes = Array.from({ length: 120 }, (_, n) =>
       nbPrefix(n + 1, `10.0.${n}.0/24`, { role: 'k8s-secondary', tags: tag }),
     );
     const addresses = Array.from({ length: 120 }, (_, n) => nbIpAddress(1000 + n, `10.0.${n}.1/24`));
+    const outside = nbIpAddress(2000, '10.0.120.1/24');
+    const reader = new FakeNetBoxReader({ prefixes, ipAddresses: [...addresses, outside] });
+    const snap = await readSnapshot(reader, sel, { filterBatchSize: 50 });
+    expect(snap.recorded.ipAddresses).toHaveLength(120);
+    expect(reader.calls).toHaveLength(5);
+    const parents = reader.calls.filter(c => c.endpoint === 'ipam/ip-addresses').map(c => c.query['parent']);
+    expect(parents).toEqual([['10.0.0.0/18', '10.0.64.0/19', '10.0.96.0/20', '10.0.112.0/21']]);
+    expect(reader.calls.find(c => 'within' in c.query)?.query).toEqual({ within: '10.0.0.0/17' });
+  });
+
+  it('batches pools that are not neighbours: 120 apart cost 2 + 3 + 1 + 1 calls at a batch size of 50', async () => {
+    const prefixes = Array.from({ length: 120 }, (_, n) =>
+      nbPrefix(n + 1, `10.0.${2 * n}.0/24`, { role: 'k8s-secondary', tags: tag }),
+    );
+    const addresses = Array.from({ length: 120 }, (_, n) => nbIpAddress(1000 + n, `10.0.${2 * n}.1/24`));
     const reader = new FakeNetBoxReader({ prefixes, ipAddresses: addresses });
     const snap = await readSnapshot(reader, sel, { filterBatchSize: 50 });
     expect(snap.recorded.ipAddresses).toHaveLength(120);
@@ -111,7 +126,6 @@ describe('readSnapshot: what NetBox holds inside', () => {
       .filter(c => c.endpoint === 'ipam/ip-addresses')
       .map(c => (c.query['parent'] as string[]).length);
     expect(parents).toEqual([50, 50, 20]);
-    expect(reader.calls.find(c => 'within' in c.query)?.query).toEqual({ within: '10.0.0.0/17' });
   });
 
   it('filters by VRF for pools in a VRF, and asks only about the outermost of nested pools', async () => {

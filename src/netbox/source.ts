@@ -1,4 +1,13 @@
-import { cidrRange, cidrSize, compareRanges, formatCidr, rangeContains, smallestCidrContaining } from '../ip/index.ts';
+import {
+  cidrRange,
+  cidrSize,
+  compareRanges,
+  formatCidr,
+  mergeRanges,
+  rangeContains,
+  rangeToCidrs,
+  smallestCidrContaining,
+} from '../ip/index.ts';
 import type { Cidr } from '../ip/index.ts';
 import type { SelectionConfig } from '../config/config.ts';
 import { candidateParents, ipRangeSpan, prefixCidr, rangeNetwork, vrfIdOf } from '../mapping/space.ts';
@@ -13,8 +22,8 @@ import type { NbIpAddress, NbIpRange, NbPrefix, NbQuery, NetBoxReader, NetBoxSna
  * Requests (B = filterBatchSize; an area is a selected prefix or the network of a selected IP range):
  *   2        selected prefixes and IP ranges: role=<each role>, tag=<cluster tag>, status=active|deprecated
  *   ≥0       prefixes that may hold an IP range whose own mask does not cover it: prefix=<candidate> × B
- *   ~N/B     IP addresses inside the N areas (nested areas count once): parent=<area> × B per VRF; `parent` ORs
- *            repeated values
+ *   ~N/B     IP addresses inside the N areas (nested areas count once, neighbours joined into their exact
+ *            aggregate): parent=<area> × B per VRF; `parent` ORs repeated values
  *   ≥1       IP ranges of the VRFs involved, all of them (vrf_id=<each VRF>, or unfiltered when the global table
  *            is involved); the mapping keeps those that overlap a pool
  *   ≤N       prefixes inside the areas: within=<area> — NetBox takes a single `within` value, so neighbouring
@@ -136,7 +145,10 @@ async function readContainers(
   return (await mapLimit(tasks, concurrency, t => t())).flat();
 }
 
-/** CIDRs per VRF; `maximal()` drops duplicates and CIDRs inside another one (their contents come with it). */
+/**
+ * CIDRs per VRF; `maximal()` drops duplicates and CIDRs inside another one (their contents come with it) and joins
+ * neighbours into their exact aggregate, so the reads below cover exactly the selected space in fewer filter values.
+ */
 class VrfCidrs {
   private readonly byVrf = new Map<VrfId, Cidr[]>();
 
@@ -156,7 +168,9 @@ class VrfCidrs {
         if (last !== undefined && rangeContains(cidrRange(last), cidrRange(c))) continue;
         kept.push(c);
       }
-      out.push([vrf, kept]);
+      // Neighbours become the CIDRs that hold exactly their addresses (10.0.0.0/24 + 10.0.1.0/24 = 10.0.0.0/23):
+      // the same rows, far fewer filter values — pools are usually carved side by side out of one block.
+      out.push([vrf, mergeRanges(kept.map(cidrRange)).flatMap(rangeToCidrs)]);
     }
     return out;
   }
