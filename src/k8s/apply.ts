@@ -58,7 +58,7 @@ export interface ApplyOptions {
 }
 
 /** Writes in flight at once when the caller does not say: see config `apply.concurrency`. */
-export const DEFAULT_APPLY_CONCURRENCY = 8;
+export const DEFAULT_APPLY_CONCURRENCY = 4;
 
 function typeIndex(adapters: readonly PoolKindAdapter[]): Map<string, ResourceType> {
   const index = new Map<string, ResourceType>();
