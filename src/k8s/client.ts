@@ -476,6 +476,10 @@ export class KubeClient {
       },
     };
     await this.#kc.applyToHTTPSOptions(options);
+    // applyToHTTPSOptions hands every request a new Agent, and with it a new TLS connection (a handshake per
+    // request was most of a 2,000-pool sync's CPU). Our keep-alive agent takes the same TLS options per request;
+    // only a cluster behind a proxy keeps the proxy agent client-node built.
+    if (!this.#kc.getCurrentCluster()?.proxyUrl) options.agent = this.#agent;
     const started = Date.now();
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const plain = url.protocol === 'http:';
