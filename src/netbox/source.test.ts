@@ -86,7 +86,7 @@ describe('readSnapshot: what NetBox holds inside', () => {
     expect(ids(snap.recorded.prefixes)).toEqual([2]);
     expect(reader.calls.slice(2)).toEqual([
       { endpoint: 'ipam/ip-addresses', query: { parent: ['10.20.0.0/24'] } },
-      { endpoint: 'ipam/prefixes', query: { within: '10.20.0.0/24' } },
+      { endpoint: 'ipam/prefixes', query: { within: '10.20.0.0/24', mask_length__gte: 25 } },
       { endpoint: 'ipam/ip-ranges', query: {} },
     ]);
   });
@@ -103,7 +103,8 @@ describe('readSnapshot: what NetBox holds inside', () => {
     expect(reader.calls).toHaveLength(5);
     const parents = reader.calls.filter(c => c.endpoint === 'ipam/ip-addresses').map(c => c.query['parent']);
     expect(parents).toEqual([['10.0.0.0/18', '10.0.64.0/19', '10.0.96.0/20', '10.0.112.0/21']]);
-    expect(reader.calls.find(c => 'within' in c.query)?.query).toEqual({ within: '10.0.0.0/17' });
+    // The 120 pools themselves (/24, read already) are not read again: only what is longer than them.
+    expect(reader.calls.find(c => 'within' in c.query)?.query).toEqual({ within: '10.0.0.0/17', mask_length__gte: 25 });
   });
 
   it('batches pools that are not neighbours: 120 apart cost 2 + 3 + 1 + 1 calls at a batch size of 50', async () => {
@@ -141,7 +142,7 @@ describe('readSnapshot: what NetBox holds inside', () => {
     expect(ids(snap.recorded.prefixes)).toEqual([2]);
     expect(reader.calls.slice(2).map(c => c.query)).toEqual([
       { vrf_id: 7, parent: ['10.20.0.0/24'] },
-      { vrf_id: 7, within: '10.20.0.0/24' },
+      { vrf_id: 7, within: '10.20.0.0/24', mask_length__gte: 25 },
       { vrf_id: [7] },
     ]);
   });

@@ -26,8 +26,10 @@ import type { NbIpAddress, NbIpRange, NbPrefix, NbQuery, NetBoxReader, NetBoxSna
  *            aggregate): parent=<area> × B per VRF; `parent` ORs repeated values
  *   ≥1       IP ranges of the VRFs involved, all of them (vrf_id=<each VRF>, or unfiltered when the global table
  *            is involved); the mapping keeps those that overlap a pool
- *   ≤N       prefixes inside the areas: within=<area> — NetBox takes a single `within` value, so neighbouring
- *            areas of one VRF share one query on their common supernet when that is at most 4× their size
+ *   ≤N       prefixes inside the areas: within=<area>&mask_length__gte=<shortest area + 1> — NetBox takes a single
+ *            `within` value, so neighbouring areas of one VRF share one query on their common supernet when that
+ *            is at most 4× their size; the mask filter leaves out the selected pools (read already) and anything
+ *            as large as an area, which cannot sit inside one
  * Held objects are read whatever their status or tags: the mapping decides what counts as an exclusion. For a
  * VRF the reads filter by vrf_id; for the global table they do not (the mapping matches VRFs itself).
  */
@@ -92,11 +94,16 @@ export async function readSnapshot(
       const parent = chunk.map(formatCidr);
       tasks.push(async () => ({ kind: 'ip', rows: await reader.listIpAddresses({ ...scope, parent }) }));
     }
-    const covers = supernets(cidrs);
-    for (const within of covers) {
+    for (const within of supernets(cidrs)) {
+      // Only prefixes longer than the shortest area under this cover can sit inside an area; the selected pools
+      // themselves (already read) and the containers above them are left out, so the read is the held rows alone.
+      const shortest = Math.min(
+        ...areas.originals(vrf).flatMap(a => (rangeContains(cidrRange(within), cidrRange(a)) ? [a.prefixLength] : [])),
+      );
+      const longer = Number.isFinite(shortest) ? { mask_length__gte: shortest + 1 } : {};
       tasks.push(async () => ({
         kind: 'prefix',
-        rows: await reader.listPrefixes({ ...scope, within: formatCidr(within) }),
+        rows: await reader.listPrefixes({ ...scope, within: formatCidr(within), ...longer }),
       }));
     }
   }
@@ -154,6 +161,11 @@ class VrfCidrs {
 
   add(vrf: VrfId, c: Cidr): void {
     this.byVrf.set(vrf, [...(this.byVrf.get(vrf) ?? []), c]);
+  }
+
+  /** The CIDRs added for a VRF, as added. */
+  originals(vrf: VrfId): readonly Cidr[] {
+    return this.byVrf.get(vrf) ?? [];
   }
 
   maximal(): [VrfId, Cidr[]][] {
