@@ -23,7 +23,8 @@ import type { NbIpAddress, NbIpRange, NbPrefix, NbQuery, NetBoxReader, NetBoxSna
  *   2        selected prefixes and IP ranges: role=<each role>, tag=<cluster tag>, status=active|deprecated
  *   ≥0       prefixes that may hold an IP range whose own mask does not cover it: prefix=<candidate> × B
  *   ~N/B     IP addresses inside the N areas (nested areas count once, neighbours joined into their exact
- *            aggregate): parent=<area> × B per VRF; `parent` ORs repeated values
+ *            aggregate): parent=<area> per VRF, as many per request as B IPv6 CIDRs' length allows (chunksByLength);
+ *            `parent` ORs repeated values
  *   ≥1       IP ranges of the VRFs involved, all of them (vrf_id=<each VRF>, or unfiltered when the global table
  *            is involved); the mapping keeps those that overlap a pool
  *   ≤N       prefixes inside the areas: within=<area>&mask_length__gte=<shortest area + 1> — NetBox takes a single
@@ -90,8 +91,7 @@ export async function readSnapshot(
   >)[] = [];
   for (const [vrf, cidrs] of areas.maximal()) {
     const scope: NbQuery = vrf === null ? {} : { vrf_id: vrf };
-    for (const chunk of chunks(cidrs, batch)) {
-      const parent = chunk.map(formatCidr);
+    for (const parent of chunksByLength(cidrs.map(formatCidr), batch)) {
       tasks.push(async () => ({ kind: 'ip', rows: await reader.listIpAddresses({ ...scope, parent }) }));
     }
     for (const within of supernets(cidrs)) {
@@ -215,6 +215,31 @@ export function supernets(sorted: readonly Cidr[]): Cidr[] {
     size = cidrSize(c);
   }
   if (cover !== undefined) out.push(cover);
+  return out;
+}
+
+/** The longest filter value: an IPv6 CIDR (`ffff:…:ffff/128`); `filterBatchSize` of them bound a URL's length. */
+const LONGEST_VALUE = 43;
+
+/**
+ * Filter values in chunks that keep the URL as short as `batch` IPv6 CIDRs would: the bound is on length, so short
+ * IPv4 values go about twice as many to a request (`parent=10.16.1.0/24` is a third of an IPv6 one).
+ */
+export function chunksByLength(values: readonly string[], batch: number): string[][] {
+  const budget = batch * LONGEST_VALUE;
+  const out: string[][] = [];
+  let chunk: string[] = [];
+  let used = 0;
+  for (const v of values) {
+    if (chunk.length > 0 && used + v.length > budget) {
+      out.push(chunk);
+      chunk = [];
+      used = 0;
+    }
+    chunk.push(v);
+    used += v.length;
+  }
+  if (chunk.length > 0) out.push(chunk);
   return out;
 }
 
