@@ -176,9 +176,12 @@ async function applyWithFreshReads(
   for (let attempt = 1; ; attempt++) {
     let resourceVersion = current?.metadata.resourceVersion;
     try {
-      // One merge patch, when needed, before the apply: the fields of our create handed to our apply, and the
-      // fields someone else added that this update removes.
-      const managedFields = current === undefined ? undefined : upgradedManagedFields(current, opts.fieldManager);
+      // One merge patch, when needed, before the apply: the fields someone else added that this update removes,
+      // and — only when the update removes something, which our create's `Update` entry would otherwise keep —
+      // the fields of our create handed to our apply. A changed value needs neither: a forced apply sets it.
+      const removes = (change.diff ?? []).some(d => d.to === undefined && d.from !== undefined);
+      const managedFields =
+        current === undefined || !removes ? undefined : upgradedManagedFields(current, opts.fieldManager);
       const seen =
         current === undefined || managedFields === undefined
           ? current

@@ -352,7 +352,10 @@ describe('apiserver failures', () => {
         kube.calls.length = 0;
         const report = await applyPlan(kube, planned.plan, ADAPTERS, { fieldManager: fieldManagerFor(lab.cluster) });
         expect(report.results.map(r => r.outcome)).toEqual(['applied']);
-        expect(kube.calls.map(x => x.verb)).toEqual(['patch', 'get', 'patch']);
+        // The pool was created by a POST (one request that cannot overwrite), which the apiserver records as an
+        // Update of ours; this update drops natOutgoing, so a merge patch first hands those fields to our apply.
+        // It carries the observed resourceVersion: 409 → re-read → merge patch → apply.
+        expect(kube.calls.map(x => x.verb)).toEqual(['patch', 'get', 'patch', 'patch']);
 
         const stored = await adminGet(POOL, `raced-${c}`);
         expect(stored?.metadata.resourceVersion).not.toBe(observedVersion);
@@ -390,13 +393,20 @@ describe('apiserver failures', () => {
         proxy.kill();
         return out;
       }
+      // A create is a POST of its own (it cannot overwrite an object someone else made).
+      override async create(rt: ResourceType, obj: K8sObject, opts?: ApplyOptions): Promise<K8sObject> {
+        const out = await super.create(rt, obj, opts);
+        proxy.kill();
+        return out;
+      }
     }
     await withLab({}, async lab => {
       const c = lab.cluster;
       for (const i of [1, 2, 3]) await calicoPool(lab, `100.72.${40 + i}.0/24`, `p${i}-${c}`);
       const kube = new DiesAfterFirstWrite({ kubeconfigYaml: adminKubeconfig(`https://127.0.0.1:${proxy.port}`) });
       try {
-        const result = await cycleWith(lab, kube);
+        // One write at a time, so that "after the first write" leaves exactly one done, one failed, one not tried.
+        const result = await cycleWith({ ...lab, config: { ...lab.config, apply: { concurrency: 1 } } }, kube);
         expect(result.apply?.results.map(r => `${r.outcome} ${r.change.name}`)).toEqual([
           `applied p1-${c}`,
           `failed p2-${c}`,
