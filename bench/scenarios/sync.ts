@@ -14,6 +14,7 @@
 import { KubeAdmin } from '../../dev/cni/index.ts';
 import { kubeRequest } from '../../dev/control-plane/index.ts';
 import { startEmulator } from '../../dev/netbox-emulator/index.ts';
+import type { StatsSnapshot } from '../../dev/netbox-emulator/knobs.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { runCycle } from '../../src/cycle.ts';
 import { KubeClient } from '../../src/k8s/client.ts';
@@ -60,6 +61,8 @@ interface Lab {
   second: number;
   pools: number;
   note: string;
+  /** The emulator's own counters (routes, rows returned); absent for real NetBox. */
+  stats?: { reset(): void; read(): StatsSnapshot };
 }
 
 interface Seeded {
@@ -221,7 +224,16 @@ interface StepFigures {
   reads: number;
   writes: number;
   changed: number;
+  /** Emulator only: rows NetBox returned, and requests by route. */
+  rowsRead?: number;
+  routes?: Record<string, number>;
 }
+
+/**
+ * Every cycle here runs in a fresh process, whose NetBox client first asks `/api/status/` for the version (once
+ * per process: a daemon pays it once, not per cycle). The per-cycle comparison leaves that one request out.
+ */
+const VERSION_PROBE = 1;
 
 function changedObjects(out: CycleChildOutput): number {
   const applied = ['create', 'replace', 'update', 'annotate', 'drain', 'delete'];
@@ -238,6 +250,7 @@ async function measure(lab: Lab, env: BenchEnv): Promise<{ rows: BenchRow[]; tar
   try {
     const step = async (): Promise<StepFigures> => {
       proxy.reset();
+      lab.stats?.reset();
       const run = await runCycleInChild({
         job: 'sync',
         config: config(lab, proxy.url),
@@ -248,7 +261,14 @@ async function measure(lab: Lab, env: BenchEnv): Promise<{ rows: BenchRow[]; tar
       if (!run.result.sourceHealthy) throw new Error(`sync/${lab.kind}: NetBox read failed in the cycle`);
       if (run.result.failed.length > 0)
         env.log(`sync/${lab.kind}: not applied: ${run.result.failed.slice(0, 5).join('; ')}`);
-      return { run, reads: c.reads, writes: c.writes, changed: changedObjects(run.result) };
+      const stats = lab.stats?.read();
+      return {
+        run,
+        reads: c.reads,
+        writes: c.writes,
+        changed: changedObjects(run.result),
+        ...(stats ? { rowsRead: stats.objectsReturned, routes: stats.byRoute } : {}),
+      };
     };
 
     // The baseline first (its objects carry other names), then ours from the same empty start.
@@ -266,6 +286,9 @@ async function measure(lab: Lab, env: BenchEnv): Promise<{ rows: BenchRow[]; tar
     const minimumReads = pages(seeded.prefixes) + pages(seeded.ranges) + pages(seeded.addresses);
     const minimumReadsAfter =
       pages(seeded.prefixes + Math.ceil(n / 2)) + pages(seeded.ranges) + pages(seeded.addresses);
+    // Rows of the selected space: selected prefixes and ranges, the addresses inside (read once each, ideally).
+    const rowsInSpace = (s: StepFigures): number =>
+      seeded.prefixes + seeded.ranges + seeded.addresses + (s === changed ? Math.ceil(n / 2) : 0);
     const kubeBaseline = (s: StepFigures): number => s.run.result.kubeRequests - writesOf(s.run.result);
     const row = (stepName: string, s: StepFigures, minimum: number, extra: Record<string, number> = {}): BenchRow => ({
       scenario: 'sync',
@@ -278,7 +301,7 @@ async function measure(lab: Lab, env: BenchEnv): Promise<{ rows: BenchRow[]; tar
       kubeRequests: s.run.result.kubeRequests,
       peakRssMiB: s.run.peakRssMiB,
       ratios: {
-        'requests ÷ minimum': ratio(s.reads + s.writes, minimum),
+        'requests ÷ minimum': ratio(s.reads - VERSION_PROBE + s.writes, minimum),
         ...(s.changed > 0 ? { 'kube writes ÷ changed object': ratio(writesOf(s.run.result), s.changed) } : {}),
         ...extra,
       },
@@ -287,6 +310,9 @@ async function measure(lab: Lab, env: BenchEnv): Promise<{ rows: BenchRow[]; tar
         kubeByVerb: JSON.stringify(s.run.result.kubeByVerb),
         kubeReadsAndDiscovery: kubeBaseline(s),
         childWallMs: Math.round(s.run.wallMs),
+        minimumReads: minimum,
+        ...(s.rowsRead === undefined ? {} : { rowsRead: s.rowsRead, rowsInSpace: rowsInSpace(s) }),
+        ...(s.routes === undefined ? {} : { routes: JSON.stringify(s.routes) }),
       },
       notes: lab.note,
     });
@@ -319,10 +345,11 @@ async function measure(lab: Lab, env: BenchEnv): Promise<{ rows: BenchRow[]; tar
       ['steady', steady, minimumReads],
       ['1% changed', changed, minimumReadsAfter],
     ] as const) {
+      const perCycle = s.reads - VERSION_PROBE + s.writes;
       targets.push({
         target: `sync ${name}: NetBox requests ≤ 1.5× the minimum ${label}`,
-        measured: `${s.reads + s.writes} ÷ ${min} = ${ratio(s.reads + s.writes, min).toFixed(2)}`,
-        holds: s.reads + s.writes <= 1.5 * min,
+        measured: `${perCycle} ÷ ${min} = ${ratio(perCycle, min).toFixed(2)} (${s.reads + s.writes} with the once-per-process version probe)`,
+        holds: perCycle <= 1.5 * min,
       });
     }
     const firstWrites = writesOf(first.run.result);
@@ -360,6 +387,7 @@ async function run(env: BenchEnv): Promise<ScenarioResult> {
         cluster: 'bsync-emu',
         namespace: 'bench-sync-emu',
         netbox: { url: emulator.url, token: emulator.tokens.v1 },
+        stats: { reset: () => emulator.resetStats(), read: () => emulator.stats() },
         second: 16,
         pools,
         note: `emulator, ${LATENCY_MODEL.latencyMs} ms/request + ${LATENCY_MODEL.latencyPerWrittenObjectMs} ms/object written, ${LATENCY_MODEL.workers} workers`,
