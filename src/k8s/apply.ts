@@ -177,16 +177,20 @@ async function applyWithFreshReads(
     let resourceVersion = current?.metadata.resourceVersion;
     try {
       // One merge patch, when needed, before the apply: the fields someone else added that this update removes,
-      // and — only when the update removes something, which our create's `Update` entry would otherwise keep —
-      // the fields of our create handed to our apply. A changed value needs neither: a forced apply sets it.
-      const removes = (change.diff ?? []).some(d => d.to === undefined && d.from !== undefined);
+      // and — only when the update removes something our create's `Update` entry would otherwise keep (a map field
+      // or an item of a set) — the fields of our create handed to our apply. A changed value needs neither.
+      const diff = change.diff ?? [];
+      const removedItem = diff.some(d => d.to === undefined && d.from !== undefined && d.path.endsWith(']'));
+      const kept = current === undefined ? [] : foreignRemovals(diff, desired, current, opts.fieldManager);
       const managedFields =
-        current === undefined || !removes ? undefined : upgradedManagedFields(current, opts.fieldManager);
+        current === undefined || (kept.length === 0 && !removedItem)
+          ? undefined
+          : upgradedManagedFields(current, opts.fieldManager);
       const seen =
         current === undefined || managedFields === undefined
           ? current
           : { ...current, metadata: { ...current.metadata, managedFields } };
-      const foreign = seen === undefined ? [] : foreignRemovals(change.diff ?? [], desired, seen, opts.fieldManager);
+      const foreign = seen === undefined ? [] : foreignRemovals(diff, desired, seen, opts.fieldManager);
       if (foreign.length > 0 || managedFields !== undefined) {
         const patch = removalPatch(foreign, resourceVersion);
         if (managedFields !== undefined) {

@@ -352,10 +352,7 @@ describe('apiserver failures', () => {
         kube.calls.length = 0;
         const report = await applyPlan(kube, planned.plan, ADAPTERS, { fieldManager: fieldManagerFor(lab.cluster) });
         expect(report.results.map(r => r.outcome)).toEqual(['applied']);
-        // The pool was created by a POST (one request that cannot overwrite), which the apiserver records as an
-        // Update of ours; this update drops natOutgoing, so a merge patch first hands those fields to our apply.
-        // It carries the observed resourceVersion: 409 → re-read → merge patch → apply.
-        expect(kube.calls.map(x => x.verb)).toEqual(['patch', 'get', 'patch', 'patch']);
+        expect(kube.calls.map(x => x.verb)).toEqual(['patch', 'get', 'patch']);
 
         const stored = await adminGet(POOL, `raced-${c}`);
         expect(stored?.metadata.resourceVersion).not.toBe(observedVersion);
