@@ -165,6 +165,34 @@ async function createOne(
   return applyWithFreshReads(kube, rt, update, opts);
 }
 
+/**
+ * The merge patch to send before an update's apply, if one is needed: the fields someone else added that this
+ * update removes, and — only when the update removes something our create's `Update` entry would otherwise keep (a
+ * field the update leaves out, or an item of a set) — the fields of our create handed to our apply. A changed value
+ * needs neither: a forced apply sets it. Conditional on `resourceVersion`.
+ */
+function prePatch(
+  change: RewriteChange,
+  current: K8sObject | undefined,
+  fieldManager: string,
+  resourceVersion: string | undefined,
+): Record<string, unknown> | undefined {
+  if (current === undefined) return undefined;
+  const diff = change.diff ?? [];
+  const removedItem = diff.some(d => d.to === undefined && d.from !== undefined && d.path.endsWith(']'));
+  const kept = foreignRemovals(diff, change.desired, current, fieldManager);
+  const managedFields = kept.length === 0 && !removedItem ? undefined : upgradedManagedFields(current, fieldManager);
+  const seen = managedFields === undefined ? current : { ...current, metadata: { ...current.metadata, managedFields } };
+  const foreign = managedFields === undefined ? kept : foreignRemovals(diff, change.desired, seen, fieldManager);
+  if (foreign.length === 0 && managedFields === undefined) return undefined;
+  const patch = removalPatch(foreign, resourceVersion);
+  if (managedFields !== undefined) {
+    const metadata = isRecord(patch['metadata']) ? patch['metadata'] : {};
+    patch['metadata'] = { ...metadata, managedFields };
+  }
+  return patch;
+}
+
 async function applyWithFreshReads(
   kube: KubeClient,
   rt: ResourceType,
@@ -176,27 +204,8 @@ async function applyWithFreshReads(
   for (let attempt = 1; ; attempt++) {
     let resourceVersion = current?.metadata.resourceVersion;
     try {
-      // One merge patch, when needed, before the apply: the fields someone else added that this update removes,
-      // and — only when the update removes something our create's `Update` entry would otherwise keep (a map field
-      // or an item of a set) — the fields of our create handed to our apply. A changed value needs neither.
-      const diff = change.diff ?? [];
-      const removedItem = diff.some(d => d.to === undefined && d.from !== undefined && d.path.endsWith(']'));
-      const kept = current === undefined ? [] : foreignRemovals(diff, desired, current, opts.fieldManager);
-      const managedFields =
-        current === undefined || (kept.length === 0 && !removedItem)
-          ? undefined
-          : upgradedManagedFields(current, opts.fieldManager);
-      const seen =
-        current === undefined || managedFields === undefined
-          ? current
-          : { ...current, metadata: { ...current.metadata, managedFields } };
-      const foreign = seen === undefined ? [] : foreignRemovals(diff, desired, seen, opts.fieldManager);
-      if (foreign.length > 0 || managedFields !== undefined) {
-        const patch = removalPatch(foreign, resourceVersion);
-        if (managedFields !== undefined) {
-          const metadata = isRecord(patch['metadata']) ? patch['metadata'] : {};
-          patch['metadata'] = { ...metadata, managedFields };
-        }
+      const patch = prePatch(change, current, opts.fieldManager, resourceVersion);
+      if (patch !== undefined) {
         const patched = await kube.mergePatch(rt, change.name, change.namespace, patch, opts);
         resourceVersion = patched.metadata.resourceVersion ?? resourceVersion;
       }
