@@ -167,6 +167,7 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<Cyc
     result.apply = await deps.writer.apply(plan, adapters, {
       fieldManager: fieldManagerFor(config.cluster),
       serverDryRun: opts.serverDryRun,
+      concurrency: config.apply.concurrency,
       logger: log,
     });
   }

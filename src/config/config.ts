@@ -137,6 +137,15 @@ const schema = z.strictObject({
     })
     .prefault({})
     .meta({ description: 'Limits on pool deletions per cycle: a plan over either budget deletes nothing.' }),
+  apply: z
+    .strictObject({
+      concurrency: int(1, 64).default(4).meta({
+        description:
+          'Kubernetes writes in flight at once, 1-64. Phases of the plan (companions before pools, drains before deletes) still go one after the other. On a shared 2-core machine (apiserver CPU-bound) 300 creates took 1.8 s one at a time, 1.6-3.2 s at 2, 2.4 s at 4, 5.4-5.9 s at 8; 4 keeps that and overlaps network round trips on a real cluster.',
+      }),
+    })
+    .prefault({})
+    .meta({ description: 'How the sync writes to Kubernetes.' }),
   writeback: z
     .strictObject({
       status: z

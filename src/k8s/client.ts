@@ -19,7 +19,7 @@ import { apiVersionOf } from '../model/k8s-object.ts';
  * plain HTTPS so that pagination, server-side apply, dry-run and request counting are explicit and testable.
  */
 
-export type KubeVerb = 'get' | 'list' | 'apply' | 'patch' | 'delete' | 'discover' | 'watch';
+export type KubeVerb = 'get' | 'list' | 'create' | 'apply' | 'patch' | 'delete' | 'discover' | 'watch';
 
 export interface KubeClientOptions {
   /** Path of a kubeconfig; without it: KUBECONFIG, ~/.kube/config, or in-cluster, as kubectl does. */
@@ -50,6 +50,12 @@ export interface ApplyOptions {
   /** Take fields from other managers (default false: a conflict is reported, not overridden). */
   force?: boolean;
   /** Field manager of the write (default `netbox-ippool-sync`); the sync writes as `fieldManagerFor(cluster)`. */
+  fieldManager?: string;
+}
+
+export interface CreateOptions {
+  serverDryRun?: boolean;
+  /** Field manager recorded for the create (default `netbox-ippool-sync`). */
   fieldManager?: string;
 }
 
@@ -247,7 +253,8 @@ export class KubeClient {
   }
 
   writeCount(): number {
-    return (this.#counts.get('apply') ?? 0) + (this.#counts.get('patch') ?? 0) + (this.#counts.get('delete') ?? 0);
+    const writes: KubeVerb[] = ['create', 'apply', 'patch', 'delete'];
+    return writes.reduce((n, verb) => n + (this.#counts.get(verb) ?? 0), 0);
   }
 
   close(): void {
@@ -371,6 +378,23 @@ export class KubeClient {
     });
   }
 
+  /**
+   * Creates `obj` with one POST, which cannot overwrite anything: if the name is taken the apiserver answers 409
+   * AlreadyExists (a KubeApiError with `isAlreadyExists`). Server-side apply cannot do that — an apply of a taken
+   * name updates whatever holds it. The create is recorded in managedFields as an `Update` by `opts.fieldManager`;
+   * the next apply of ours takes those fields over (see upgradeCreateOwnership in apply.ts).
+   */
+  async create(rt: ResourceType, obj: K8sObject, opts: CreateOptions = {}): Promise<K8sObject> {
+    const { name, namespace } = obj.metadata;
+    const q = new URLSearchParams({ fieldManager: opts.fieldManager ?? FIELD_MANAGER });
+    if (opts.serverDryRun) q.set('dryRun', 'All');
+    const ctx = { verb: 'create', resource: resourceName(rt), name, namespace };
+    return this.#send<K8sObject>('create', 'POST', `${resourcePath(rt, namespace)}?${q.toString()}`, ctx, {
+      body: JSON.stringify(obj),
+      contentType: 'application/json',
+    });
+  }
+
   /** Server-side apply as `opts.fieldManager`: only the fields in `obj` become ours. */
   async apply(rt: ResourceType, obj: K8sObject, opts: ApplyOptions = {}): Promise<K8sObject> {
     const { name, namespace } = obj.metadata;
@@ -469,6 +493,10 @@ export class KubeClient {
       },
     };
     await this.#kc.applyToHTTPSOptions(options);
+    // applyToHTTPSOptions hands every request a new Agent, and with it a new TLS connection (a handshake per
+    // request was most of a 2,000-pool sync's CPU). Our keep-alive agent takes the same TLS options per request;
+    // only a cluster behind a proxy keeps the proxy agent client-node built.
+    if (!this.#kc.getCurrentCluster()?.proxyUrl) options.agent = this.#agent;
     const started = Date.now();
     const answer = await this.#sendThrottled(verb, url, options, ctx, payload);
     const { status, text } = answer;

@@ -47,7 +47,7 @@ export interface ClusterWriter {
   apply(
     plan: Plan,
     adapters: readonly PoolKindAdapter[],
-    opts: { fieldManager: string; serverDryRun?: boolean; logger: Logger },
+    opts: { fieldManager: string; serverDryRun?: boolean; concurrency?: number; logger: Logger },
   ): Promise<ApplyReport>;
 }
 
@@ -78,7 +78,7 @@ export class LiveCluster implements ClusterReader, ClusterWriter {
   apply(
     plan: Plan,
     adapters: readonly PoolKindAdapter[],
-    opts: { fieldManager: string; serverDryRun?: boolean; logger: Logger },
+    opts: { fieldManager: string; serverDryRun?: boolean; concurrency?: number; logger: Logger },
   ): Promise<ApplyReport> {
     return applyPlan(this.kube, plan, adapters, opts);
   }

@@ -45,6 +45,10 @@ export class KubeApiError extends Error {
   get isNotFound(): boolean {
     return this.status === 404;
   }
+  /** A create whose name is taken (409 AlreadyExists), as opposed to a write that lost a race (409 Conflict). */
+  get isAlreadyExists(): boolean {
+    return this.status === 409 && this.reason === 'AlreadyExists';
+  }
 }
 
 /** RBAC verbs behind a client verb: server-side apply is a PATCH, and one that creates the object is also a `create`. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { K8sObject } from '../model/k8s-object.ts';
 import type { FieldDiff } from '../model/plan.ts';
-import { foreignRemovals, removalPatch } from './foreign-fields.ts';
+import { foreignRemovals, removalPatch, upgradedManagedFields } from './foreign-fields.ts';
 
 const MANAGER = 'netbox-ippool-sync/lab';
 const ours = (fields: Record<string, unknown>) => ({
@@ -101,5 +101,35 @@ describe('removalPatch', () => {
       metadata: { resourceVersion: '42' },
       spec: { disabled: null, serviceSelector: { matchLabels: { b: null } } },
     });
+  });
+});
+
+describe('upgradedManagedFields', () => {
+  const created = { ...theirs({ 'f:disabled': {}, 'f:blocks': {} }, MANAGER) };
+  const status = { ...theirs({}, MANAGER), subresource: 'status' };
+  const other = theirs({ 'f:serviceSelector': {} });
+
+  it('turns the Update entry of our create into our Apply entry, merged with the one we have', () => {
+    const applied = ours({ 'f:blocks': {}, 'f:serviceSelector': { 'f:matchLabels': {} } });
+    const out = upgradedManagedFields(pool({}, [created, other, applied, status]), MANAGER);
+    expect(out).toEqual([
+      other,
+      status,
+      {
+        ...applied,
+        fieldsV1: { 'f:spec': { 'f:blocks': {}, 'f:serviceSelector': { 'f:matchLabels': {} }, 'f:disabled': {} } },
+      },
+    ]);
+  });
+
+  it('makes an Apply entry of the create when we have none yet', () => {
+    expect(upgradedManagedFields(pool({}, [created]), MANAGER)).toEqual([{ ...created, operation: 'Apply' }]);
+  });
+
+  it('leaves objects without such an entry alone (undefined: nothing to send)', () => {
+    expect(upgradedManagedFields(pool({}, [ours({ 'f:blocks': {} }), other, status]), MANAGER)).toBeUndefined();
+    expect(
+      upgradedManagedFields(pool({}, [theirs({ 'f:blocks': {} }, 'netbox-ippool-sync/other')]), MANAGER),
+    ).toBeUndefined();
   });
 });

@@ -68,3 +68,34 @@ export function removalPatch(paths: readonly string[][], resourceVersion?: strin
   }
   return patch;
 }
+
+/** Deep union of two FieldsV1 sets. */
+function unionFields(a: unknown, b: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = isRecord(a) ? { ...a } : {};
+  if (!isRecord(b)) return out;
+  for (const [k, v] of Object.entries(b)) out[k] = k in out ? unionFields(out[k], v) : v;
+  return out;
+}
+
+/**
+ * A create is a POST (it cannot overwrite anything, apply can), which the apiserver records as an `Update` by our
+ * field manager. Server-side apply treats that entry as another manager: a field we later stop sending would stay,
+ * owned by it. The managedFields of `observed` with that entry turned into (merged with) our `Apply` entry, as
+ * client-go's csaupgrade does for kubectl; undefined when there is no such entry.
+ */
+export function upgradedManagedFields(observed: K8sObject, fieldManager: string): unknown[] | undefined {
+  const entries = (observed.metadata.managedFields ?? []).filter(isRecord);
+  const isCreate = (m: Record<string, unknown>): boolean =>
+    m.manager === fieldManager && m.operation === 'Update' && (m.subresource ?? '') === '';
+  const created = entries.find(isCreate);
+  if (created === undefined) return undefined;
+  const applied = entries.find(m => m.manager === fieldManager && m.operation === 'Apply');
+  const merged = {
+    ...created,
+    ...(applied ?? {}),
+    operation: 'Apply',
+    fieldsType: 'FieldsV1',
+    fieldsV1: unionFields(applied?.fieldsV1, created.fieldsV1),
+  };
+  return [...entries.filter(m => m !== created && m !== applied), merged];
+}

@@ -4,7 +4,7 @@ import { parseConfig } from '../config/config.ts';
 import type { Config } from '../config/config.ts';
 import { buildIntents } from '../mapping/intents.ts';
 import { FakeNetBoxReader, nbIpAddress, nbIpRange, nbPrefix, nbVrf } from '../../test/support/fake-netbox-reader.ts';
-import { readSnapshot, supernets } from './source.ts';
+import { chunksByLength, readSnapshot, supernets } from './source.ts';
 
 function testConfig(): Config {
   const r = parseConfig({ cluster: 'lab', netbox: { url: 'https://nb' } }, {});
@@ -86,32 +86,52 @@ describe('readSnapshot: what NetBox holds inside', () => {
     expect(ids(snap.recorded.prefixes)).toEqual([2]);
     expect(reader.calls.slice(2)).toEqual([
       { endpoint: 'ipam/ip-addresses', query: { parent: ['10.20.0.0/24'] } },
-      { endpoint: 'ipam/prefixes', query: { within: '10.20.0.0/24' } },
+      { endpoint: 'ipam/prefixes', query: { within: '10.20.0.0/24', mask_length__gte: 25 } },
       { endpoint: 'ipam/ip-ranges', query: {} },
     ]);
   });
 
-  it('batches many prefixes per request: 120 prefixes cost 2 + 3 + 1 + 1 calls at a batch size of 50', async () => {
+  it('joins neighbouring pools into their exact aggregate: 120 side by side cost 2 + 1 + 1 + 1 calls', async () => {
     const prefixes = Array.from({ length: 120 }, (_, n) =>
       nbPrefix(n + 1, `10.0.${n}.0/24`, { role: 'k8s-secondary', tags: tag }),
     );
     const addresses = Array.from({ length: 120 }, (_, n) => nbIpAddress(1000 + n, `10.0.${n}.1/24`));
+    const outside = nbIpAddress(2000, '10.0.120.1/24');
+    const reader = new FakeNetBoxReader({ prefixes, ipAddresses: [...addresses, outside] });
+    const snap = await readSnapshot(reader, sel, { filterBatchSize: 50 });
+    expect(snap.recorded.ipAddresses).toHaveLength(120);
+    expect(reader.calls).toHaveLength(5);
+    const parents = reader.calls.filter(c => c.endpoint === 'ipam/ip-addresses').map(c => c.query['parent']);
+    expect(parents).toEqual([['10.0.0.0/18', '10.0.64.0/19', '10.0.96.0/20', '10.0.112.0/21']]);
+    // The 120 pools themselves (/24, read already) are not read again: only what is longer than them.
+    expect(reader.calls.find(c => 'within' in c.query)?.query).toEqual({ within: '10.0.0.0/17', mask_length__gte: 25 });
+  });
+
+  it('batches pools that are not neighbours by URL length: 120 IPv4 pools apart cost 2 + 1 + 1 + 1 calls', async () => {
+    const prefixes = Array.from({ length: 120 }, (_, n) =>
+      nbPrefix(n + 1, `10.0.${2 * n}.0/24`, { role: 'k8s-secondary', tags: tag }),
+    );
+    const addresses = Array.from({ length: 120 }, (_, n) => nbIpAddress(1000 + n, `10.0.${2 * n}.1/24`));
     const reader = new FakeNetBoxReader({ prefixes, ipAddresses: addresses });
     const snap = await readSnapshot(reader, sel, { filterBatchSize: 50 });
     expect(snap.recorded.ipAddresses).toHaveLength(120);
     const count = (endpoint: string, key: string) =>
       reader.calls.filter(c => c.endpoint === endpoint && key in c.query).length;
-    expect(reader.calls).toHaveLength(7);
+    expect(reader.calls).toHaveLength(5);
     expect([
       count('ipam/ip-addresses', 'parent'),
       reader.calls.filter(c => c.endpoint === 'ipam/ip-ranges').length - 1, // the selection query
       count('ipam/prefixes', 'within'),
-    ]).toEqual([3, 1, 1]);
+    ]).toEqual([1, 1, 1]);
+    // 50 IPv6 CIDRs are 2,150 characters; 120 values like 10.0.238.0/24 take 1,320 of them.
     const parents = reader.calls
       .filter(c => c.endpoint === 'ipam/ip-addresses')
       .map(c => (c.query['parent'] as string[]).length);
-    expect(parents).toEqual([50, 50, 20]);
-    expect(reader.calls.find(c => 'within' in c.query)?.query).toEqual({ within: '10.0.0.0/17' });
+    expect(parents).toEqual([120]);
+    const small = new FakeNetBoxReader({ prefixes, ipAddresses: addresses });
+    await readSnapshot(small, sel, { filterBatchSize: 10 });
+    const parentsAt10 = small.calls.filter(c => c.endpoint === 'ipam/ip-addresses').map(c => c.query['parent']);
+    expect(parentsAt10.map(p => (p as string[]).length)).toEqual([36, 34, 33, 17]); // 430 characters each
   });
 
   it('filters by VRF for pools in a VRF, and asks only about the outermost of nested pools', async () => {
@@ -127,7 +147,7 @@ describe('readSnapshot: what NetBox holds inside', () => {
     expect(ids(snap.recorded.prefixes)).toEqual([2]);
     expect(reader.calls.slice(2).map(c => c.query)).toEqual([
       { vrf_id: 7, parent: ['10.20.0.0/24'] },
-      { vrf_id: 7, within: '10.20.0.0/24' },
+      { vrf_id: 7, within: '10.20.0.0/24', mask_length__gte: 25 },
       { vrf_id: [7] },
     ]);
   });
@@ -225,6 +245,18 @@ describe('readSnapshot + buildIntents', () => {
         ],
       },
     ]);
+  });
+});
+
+describe('chunksByLength', () => {
+  it('bounds each chunk by the length of `batch` IPv6 CIDRs, never splits a value, never leaves one out', () => {
+    const v4 = Array.from({ length: 300 }, (_, n) => `10.${n >> 8}.${n & 255}.0/24`);
+    const chunked = chunksByLength(v4, 10);
+    expect(chunked.flat()).toEqual(v4);
+    expect(chunked.every(c => c.join('').length <= 10 * 43)).toBe(true);
+    expect(chunked[0]?.length).toBeGreaterThan(30); // about 3× the count of IPv6 values
+    const v6 = Array.from({ length: 25 }, (_, n) => `ffff:ffff:ffff:ffff:ffff:ffff:ffff:fff${n % 10}/128`);
+    expect(chunksByLength(v6, 10).map(c => c.length)).toEqual([10, 10, 5]);
   });
 });
 

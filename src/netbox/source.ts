@@ -1,4 +1,13 @@
-import { cidrRange, cidrSize, compareRanges, formatCidr, rangeContains, smallestCidrContaining } from '../ip/index.ts';
+import {
+  cidrRange,
+  cidrSize,
+  compareRanges,
+  formatCidr,
+  mergeRanges,
+  rangeContains,
+  rangeToCidrs,
+  smallestCidrContaining,
+} from '../ip/index.ts';
 import type { Cidr } from '../ip/index.ts';
 import type { SelectionConfig } from '../config/config.ts';
 import { candidateParents, ipRangeSpan, prefixCidr, rangeNetwork, vrfIdOf } from '../mapping/space.ts';
@@ -13,12 +22,15 @@ import type { NbIpAddress, NbIpRange, NbPrefix, NbQuery, NetBoxReader, NetBoxSna
  * Requests (B = filterBatchSize; an area is a selected prefix or the network of a selected IP range):
  *   2        selected prefixes and IP ranges: role=<each role>, tag=<cluster tag>, status=active|deprecated
  *   ≥0       prefixes that may hold an IP range whose own mask does not cover it: prefix=<candidate> × B
- *   ~N/B     IP addresses inside the N areas (nested areas count once): parent=<area> × B per VRF; `parent` ORs
- *            repeated values
+ *   ~N/B     IP addresses inside the N areas (nested areas count once, neighbours joined into their exact
+ *            aggregate): parent=<area> per VRF, as many per request as B IPv6 CIDRs' length allows (chunksByLength);
+ *            `parent` ORs repeated values
  *   ≥1       IP ranges of the VRFs involved, all of them (vrf_id=<each VRF>, or unfiltered when the global table
  *            is involved); the mapping keeps those that overlap a pool
- *   ≤N       prefixes inside the areas: within=<area> — NetBox takes a single `within` value, so neighbouring
- *            areas of one VRF share one query on their common supernet when that is at most 4× their size
+ *   ≤N       prefixes inside the areas: within=<area>&mask_length__gte=<shortest area + 1> — NetBox takes a single
+ *            `within` value, so neighbouring areas of one VRF share one query on their common supernet when that
+ *            is at most 4× their size; the mask filter leaves out the selected pools (read already) and anything
+ *            as large as an area, which cannot sit inside one
  * Held objects are read whatever their status or tags: the mapping decides what counts as an exclusion. For a
  * VRF the reads filter by vrf_id; for the global table they do not (the mapping matches VRFs itself).
  */
@@ -79,15 +91,19 @@ export async function readSnapshot(
   >)[] = [];
   for (const [vrf, cidrs] of areas.maximal()) {
     const scope: NbQuery = vrf === null ? {} : { vrf_id: vrf };
-    for (const chunk of chunks(cidrs, batch)) {
-      const parent = chunk.map(formatCidr);
+    for (const parent of chunksByLength(cidrs.map(formatCidr), batch)) {
       tasks.push(async () => ({ kind: 'ip', rows: await reader.listIpAddresses({ ...scope, parent }) }));
     }
-    const covers = supernets(cidrs);
-    for (const within of covers) {
+    for (const within of supernets(cidrs)) {
+      // Only prefixes longer than the shortest area under this cover can sit inside an area; the selected pools
+      // themselves (already read) and the containers above them are left out, so the read is the held rows alone.
+      const shortest = Math.min(
+        ...areas.originals(vrf).flatMap(a => (rangeContains(cidrRange(within), cidrRange(a)) ? [a.prefixLength] : [])),
+      );
+      const longer = Number.isFinite(shortest) ? { mask_length__gte: shortest + 1 } : {};
       tasks.push(async () => ({
         kind: 'prefix',
-        rows: await reader.listPrefixes({ ...scope, within: formatCidr(within) }),
+        rows: await reader.listPrefixes({ ...scope, within: formatCidr(within), ...longer }),
       }));
     }
   }
@@ -136,12 +152,20 @@ async function readContainers(
   return (await mapLimit(tasks, concurrency, t => t())).flat();
 }
 
-/** CIDRs per VRF; `maximal()` drops duplicates and CIDRs inside another one (their contents come with it). */
+/**
+ * CIDRs per VRF; `maximal()` drops duplicates and CIDRs inside another one (their contents come with it) and joins
+ * neighbours into their exact aggregate, so the reads below cover exactly the selected space in fewer filter values.
+ */
 class VrfCidrs {
   private readonly byVrf = new Map<VrfId, Cidr[]>();
 
   add(vrf: VrfId, c: Cidr): void {
     this.byVrf.set(vrf, [...(this.byVrf.get(vrf) ?? []), c]);
+  }
+
+  /** The CIDRs added for a VRF, as added. */
+  originals(vrf: VrfId): readonly Cidr[] {
+    return this.byVrf.get(vrf) ?? [];
   }
 
   maximal(): [VrfId, Cidr[]][] {
@@ -156,7 +180,9 @@ class VrfCidrs {
         if (last !== undefined && rangeContains(cidrRange(last), cidrRange(c))) continue;
         kept.push(c);
       }
-      out.push([vrf, kept]);
+      // Neighbours become the CIDRs that hold exactly their addresses (10.0.0.0/24 + 10.0.1.0/24 = 10.0.0.0/23):
+      // the same rows, far fewer filter values — pools are usually carved side by side out of one block.
+      out.push([vrf, mergeRanges(kept.map(cidrRange)).flatMap(rangeToCidrs)]);
     }
     return out;
   }
@@ -189,6 +215,31 @@ export function supernets(sorted: readonly Cidr[]): Cidr[] {
     size = cidrSize(c);
   }
   if (cover !== undefined) out.push(cover);
+  return out;
+}
+
+/** The longest filter value: an IPv6 CIDR (`ffff:…:ffff/128`); `filterBatchSize` of them bound a URL's length. */
+const LONGEST_VALUE = 43;
+
+/**
+ * Filter values in chunks that keep the URL as short as `batch` IPv6 CIDRs would: the bound is on length, so short
+ * IPv4 values go about twice as many to a request (`parent=10.16.1.0/24` is a third of an IPv6 one).
+ */
+export function chunksByLength(values: readonly string[], batch: number): string[][] {
+  const budget = batch * LONGEST_VALUE;
+  const out: string[][] = [];
+  let chunk: string[] = [];
+  let used = 0;
+  for (const v of values) {
+    if (chunk.length > 0 && used + v.length > budget) {
+      out.push(chunk);
+      chunk = [];
+      used = 0;
+    }
+    chunk.push(v);
+    used += v.length;
+  }
+  if (chunk.length > 0) out.push(chunk);
   return out;
 }
 

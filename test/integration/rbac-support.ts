@@ -111,7 +111,9 @@ export function createdTuples(reports: (ApplyReport | undefined)[]): string[] {
       .filter(x => x.outcome === 'applied' && (x.change.action === 'create' || x.change.action === 'replace'))
       .flatMap(x => {
         const rt = typeOf(x.change.apiVersion, x.change.kind);
-        return rt ? [`${rt.group}|${rt.plural}|create`] : [];
+        // A create that finds the name taken (409 AlreadyExists) reads the object to see whose it is, and brings one
+        // of ours up to date with an apply (k8s/apply.ts): get and patch stay needed on every type we create.
+        return rt ? ['create', 'get', 'patch'].map(verb => `${rt.group}|${rt.plural}|${verb}`) : [];
       }),
   );
 }

@@ -38,7 +38,8 @@ import type { SixKinds } from './sync-support.ts';
  * apiserver, and full sync cycles of every pool kind run with a TokenRequest token of that ServiceAccount.
  *   sufficiency  every change applied, nothing failed, no 403;
  *   minimality   the (group, resource, verb) set the cycles used — recorded request by request, plus `create` for
- *                every server-side apply that created an object — equals the set the manifests grant;
+ *                every server-side apply that created an object and `get` for every created type (the read after a
+ *                409 AlreadyExists) and `patch` (the apply when the object is ours) — equals the set the manifests grant;
  *   ablation     dropping `create` fails exactly the objects that needed it, with a 403 against each; dropping a
  *                read ends the cycle before anything is planned;
  *   forbidden    a SubjectAccessReview matrix and direct attempts with the token for what it must never do.
@@ -398,7 +399,7 @@ describe('deploy/rbac ablation: each grant is needed', () => {
       expect(failed).toMatch(/403 Forbidden/);
       expect(failed).toContain('ciliumpodippools.cilium.io');
       expect(failed).toContain('"create"');
-      expect(kube.calls.filter(x => x.resource === 'ciliumpodippools' && x.verb === 'patch')).toHaveLength(1);
+      expect(kube.calls.filter(x => x.resource === 'ciliumpodippools' && x.verb === 'create')).toHaveLength(1);
       expect([...(await storedObjects(c)).keys()]).toEqual([`IPPool pods-${c}`]);
     } finally {
       kube.close();

@@ -131,7 +131,7 @@ export function adminKubeconfig(server: string): string {
 export interface RecordedCall {
   group: string;
   resource: string;
-  verb: 'get' | 'list' | 'watch' | 'patch' | 'delete';
+  verb: 'get' | 'list' | 'watch' | 'create' | 'patch' | 'delete';
   namespace?: string;
   name?: string;
   dryRun: boolean;
@@ -168,6 +168,12 @@ export class RecordingKubeClient extends KubeClient {
     const { name, namespace } = obj.metadata;
     this.#record(rt, 'patch', { name, namespace, dryRun: opts.serverDryRun === true });
     return super.apply(rt, obj, opts);
+  }
+
+  override async create(rt: ResourceType, obj: K8sObject, opts: ApplyOptions = {}): Promise<K8sObject> {
+    const { name, namespace } = obj.metadata;
+    this.#record(rt, 'create', { name, namespace, dryRun: opts.serverDryRun === true });
+    return super.create(rt, obj, opts);
   }
 
   override async mergePatch(...args: Parameters<KubeClient['mergePatch']>): Promise<K8sObject> {

@@ -13,7 +13,7 @@ import type {
 
 /**
  * An in-memory NetBoxReader for tests: plain arrays, NetBox's filter semantics for the filters the source uses
- * (repeated values OR, repeated `tag` AND, `parent` and `within` by containment, `prefix` exact), every call
+ * (repeated values OR, repeated `tag` AND, `parent` and `within` by containment, `prefix` exact, `mask_length__gte`), every call
  * recorded. An unsupported filter throws, so a test cannot pass by NetBox silently ignoring a typo.
  */
 
@@ -47,6 +47,8 @@ export class FakeNetBoxReader implements NetBoxReader {
           });
         case 'prefix':
           return values.some(v => sameRange(cidrOf(v), own));
+        case 'mask_length__gte':
+          return values.some(v => Number(p.prefix.split('/')[1]) >= Number(v));
         default:
           return undefined;
       }
