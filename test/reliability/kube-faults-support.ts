@@ -5,7 +5,7 @@ import { runCycle } from '../../src/cycle.ts';
 import type { CycleOptions, CycleResult } from '../../src/cycle.ts';
 import { liveCluster } from '../../src/k8s/cluster.ts';
 import { KubeClient } from '../../src/k8s/client.ts';
-import type { ApplyOptions, DeleteOptions } from '../../src/k8s/client.ts';
+import type { ApplyOptions, CreateOptions, DeleteOptions } from '../../src/k8s/client.ts';
 import { KubeApiError } from '../../src/k8s/errors.ts';
 import { ADAPTERS } from '../../src/kinds/registry.ts';
 import { RESOURCES } from '../../src/kinds/resources.ts';
@@ -121,6 +121,11 @@ export class CountingKubeClient extends KubeClient {
   override apply(rt: ResourceType, obj: K8sObject, opts?: ApplyOptions): Promise<K8sObject> {
     this.#count(obj.metadata.name);
     return this.#track(super.apply(rt, obj, opts));
+  }
+
+  override create(rt: ResourceType, obj: K8sObject, opts?: CreateOptions): Promise<K8sObject> {
+    this.#count(obj.metadata.name);
+    return this.#track(super.create(rt, obj, opts));
   }
 
   override mergePatch(...args: Parameters<KubeClient['mergePatch']>): Promise<K8sObject> {

@@ -5,7 +5,7 @@ import { startControlPlane } from '../../dev/control-plane/index.ts';
 import type { ControlPlane, KubeCredentials } from '../../dev/control-plane/index.ts';
 import { applyPlan } from '../../src/k8s/apply.ts';
 import { KubeClient } from '../../src/k8s/client.ts';
-import type { ApplyOptions } from '../../src/k8s/client.ts';
+import type { ApplyOptions, CreateOptions } from '../../src/k8s/client.ts';
 import { KubeUnavailableError } from '../../src/k8s/errors.ts';
 import { startWatches } from '../../src/k8s/watch.ts';
 import type { ClusterChange } from '../../src/k8s/cluster.ts';
@@ -212,13 +212,13 @@ describe('409 storms: another writer rewrites our pools while sync applies', () 
         metadata: { name, labels: { owner: 'someone-else' } },
         spec: { cidr: `100.119.${i}.0/24`, natOutgoing: false },
       });
-      /** Creates the intruder in the window between our existence check (a real GET answering 404) and our write. */
+      /** Creates the intruder just before our create reaches the apiserver (after plan, inside apply's write). */
       class RacingClient extends CountingKubeClient {
         readonly tight = new Set([tight1, tight2]);
-        override async get(rt: ResourceType, name: string, namespace?: string): Promise<K8sObject | null> {
-          const got = await super.get(rt, name, namespace);
-          if (got === null && this.tight.delete(name)) await foreignApply(creds, 'intruder', intruder(name, 10));
-          return got;
+        override async create(rt: ResourceType, obj: K8sObject, opts?: CreateOptions): Promise<K8sObject> {
+          if (this.tight.delete(obj.metadata.name))
+            await foreignApply(creds, 'intruder', intruder(obj.metadata.name, 10));
+          return super.create(rt, obj, opts);
         }
       }
       const kube = new RacingClient({ kubeconfig: inject('kubeconfigPath') });
@@ -231,12 +231,12 @@ describe('409 storms: another writer rewrites our pools while sync applies', () 
         const report = await applyPlan(kube, planned.plan, ADAPTERS, { fieldManager: fieldManagerFor(c) });
         const outcomes = report.results.map(r => `${r.outcome} ${r.change.name}`);
         expect(outcomes).toEqual(names.map((n, i) => `${i < 4 ? 'skipped' : 'applied'} ${n}`));
-        for (const r of report.results.slice(0, 2))
+        // Creates are one POST: every name taken since the plan answers 409 AlreadyExists and is left alone.
+        for (const r of report.results.slice(0, 4)) {
           expect(r.message).toContain(`without our ${MANAGED_BY_LABEL} label`);
-        for (const r of report.results.slice(2, 4)) {
-          expect(r.message).toMatch(/appeared while it was being created.*409 Conflict/);
+          expect(r.cause).toBe('foreign');
         }
-        expect(kube.conflicts).toBe(2);
+        expect(kube.conflicts).toBe(4);
         // The intruders' objects are exactly as they wrote them: not labelled ours, their CIDR, nothing of ours.
         const after = await storedPools(creds, c);
         const takenOver = [early1, early2, tight1, tight2].filter(n => {
@@ -267,7 +267,7 @@ describe('409 storms: another writer rewrites our pools while sync applies', () 
           lost: names.filter(n => !final.get(n)?.managed).length,
           duplicated: takenOver.length,
           wronglyDeleted: wronglyDeleted(new Map([...after].filter(([, p]) => p.managed)), final).length,
-          extra: { skippedBeforeWrite: 2, conflictAtWrite: kube.conflicts, takenOver: takenOver.length },
+          extra: { alreadyExistsAtCreate: kube.conflicts, takenOver: takenOver.length },
         });
       } finally {
         kube.close();
