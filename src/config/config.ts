@@ -309,7 +309,15 @@ export async function loadConfig(
       }),
     );
   }
-  return parseConfig(doc.toJS(), env, adapters);
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // e.g. an alias bomb ("Excessive alias count"): the file is refused with its path, never a throw.
+    const reason = err instanceof Error ? err.message : String(err);
+    return fail([configIssue(path, `YAML cannot be read: ${reason}`)]);
+  }
+  return parseConfig(raw, env, adapters);
 }
 
 type KindDefaultsAdapter = Pick<PoolKindAdapter, 'kind' | 'defaults'>;
