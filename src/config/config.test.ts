@@ -371,3 +371,12 @@ describe('loadConfig refuses what YAML cannot expand', () => {
     ]);
   });
 });
+
+describe('config issue paths', () => {
+  it('an empty or dotted key is quoted, so the path is never empty (found by test/reliability/bad-config.test.ts)', () => {
+    const r = parseConfig({ cluster: 'lab', netbox: { url: 'https://nb' }, '': 1, 'a.b': 2 }, {});
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.map(i => (i.subject.type === 'config' ? i.subject.path : '?')).sort()).toEqual(['[""]', '["a.b"]']);
+  });
+});

@@ -61,5 +61,6 @@ export function boundedIssue(i: Issue): Issue {
   const s = i.subject;
   if (s.type === 'netbox') out.subject = { ...s, display: cut(s.display, ISSUE_LIMITS.display) };
   if (s.type === 'pool') out.subject = { ...s, name: cut(s.name, ISSUE_LIMITS.display) };
+  if (s.type === 'config') out.subject = { ...s, path: cut(s.path, ISSUE_LIMITS.display) };
   return out;
 }
