@@ -158,6 +158,15 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<Cyc
   // so a later empty answer from NetBox still trips the guard if our pools show up again in between.
   const ours = observation.owned.filter(o => isManaged(o) && o.metadata.labels?.[CLUSTER_LABEL] === config.cluster);
   const learnedNothing = plan.desiredPools === 0 && ours.length === 0;
+  // Pools held for an invalid NetBox source still exist in NetBox: counting only the readable ones would let a
+  // cycle where everything is invalid lower the count to 0, and a later empty answer would then delete them all.
+  const heldInvalid = plan.guards.some(g => g.guard === 'invalid-source');
+  const counted =
+    heldInvalid && opts.previousPoolCount === undefined
+      ? undefined
+      : heldInvalid
+        ? Math.max(plan.desiredPools, opts.previousPoolCount ?? 0)
+        : plan.desiredPools;
   const result: CycleResult = {
     source,
     intents,
@@ -166,7 +175,7 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<Cyc
     kinds: observation.kinds,
     allocations,
     plan,
-    nextPoolCount: guardTripped || !source.healthy || learnedNothing ? opts.previousPoolCount : plan.desiredPools,
+    nextPoolCount: guardTripped || !source.healthy || learnedNothing ? opts.previousPoolCount : counted,
   };
   if (opts.apply) {
     if (deps.writer === undefined) throw new Error('this cycle has no cluster writer: it can plan, not apply');

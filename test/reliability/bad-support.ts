@@ -322,6 +322,12 @@ const defects: fc.Arbitrary<{ model?: 'prefix' | 'ip-range'; build: Build }>[] =
     })),
 ];
 
+/** A defect for a selected prefix (the subset of `defects` that applies to prefixes): damages a row in place. */
+export const prefixDefect: fc.Arbitrary<(row: Record<string, unknown>) => string> = fc
+  .oneof(...defects)
+  .filter(d => d.model === undefined || d.model === 'prefix')
+  .map(d => (row: Record<string, unknown>) => d.build(row, 'prefix'));
+
 /** Hostile but well-formed: NetBox would take them; the daemon must survive them and keep the good pools intact. */
 const wellFormed: fc.Arbitrary<{ model: 'prefix' | 'ip-range'; build: Build }> = fc.oneof(
   fc.constantFrom('0.0.0.0/0', '::/0', '2001:db8::/32', '10.0.0.0/8').map(cidr => ({
