@@ -200,7 +200,6 @@ describe('garbage source on real cycles', () => {
       proxy.rewrite = (path, row) => (path === '/api/ipam/prefixes/' && row['role'] !== null ? damage(row) : row);
       const previous = previousPoolCount;
       const run = await cycle();
-      console.log(`[bad-cycle] ${name}: previousPoolCount ${previous} desiredPools ${run.plan.desiredPools} guards ${JSON.stringify(run.plan.guards)} source ${JSON.stringify(run.source)} issues ${run.issues.length} intents ${run.intents.length}`);
       const deletes = run.plan.changes.filter(ch => ch.action === 'delete');
       const diff = compare(before, await storedObjects(lab.cluster));
       deleted += diff.deleted.length;
