@@ -363,12 +363,8 @@ describe('loadConfig refuses what YAML cannot expand', () => {
     const result = await loadConfig(file, {});
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.issues.map(i => ({ path: i.subject, reason: i.reason }))).toEqual([
-      {
-        path: { type: 'config', path: file },
-        reason: expect.stringContaining('YAML cannot be read: Excessive alias count'),
-      },
-    ]);
+    expect(result.issues.map(i => i.subject)).toEqual([{ type: 'config', path: file }]);
+    expect(result.issues[0]?.reason).toContain('YAML cannot be read: Excessive alias count');
   });
 });
 

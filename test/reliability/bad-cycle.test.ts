@@ -119,7 +119,7 @@ describe('garbage source on real cycles', () => {
         return copy;
       };
       // The others sync meanwhile: a new good prefix in NetBox is created in the same cycle.
-      const fresh = await lab.client.create<{ id: number }>(
+      await lab.client.create<{ id: number }>(
         'ipam/prefixes',
         prefixBody(lab, `100.78.${100 + n}.0/24`, 'k8s-pod', { k8s_pool_name: `fresh-${n}-${lab.cluster}` }),
       );
@@ -198,7 +198,6 @@ describe('garbage source on real cycles', () => {
     const guards: string[] = [];
     for (const [name, damage] of scenarios) {
       proxy.rewrite = (path, row) => (path === '/api/ipam/prefixes/' && row['role'] !== null ? damage(row) : row);
-      const previous = previousPoolCount;
       const run = await cycle();
       const deletes = run.plan.changes.filter(ch => ch.action === 'delete');
       const diff = compare(before, await storedObjects(lab.cluster));

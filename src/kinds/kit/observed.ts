@@ -174,7 +174,7 @@ export function shown(v: unknown): string {
   else if (v === undefined) return 'nothing';
   else {
     try {
-      text = JSON.stringify(v) ?? String(v);
+      text = JSON.stringify(v) ?? typeof v;
     } catch (err) {
       // A value JSON cannot spell (a cycle, a bigint) is still named, never fatal.
       text = `${typeof v} (${err instanceof Error ? err.message : String(err)})`;
