@@ -71,6 +71,23 @@ describe('runCycle (offline)', () => {
     expect(result.nextPoolCount).toBe(1);
   });
 
+  it('a cycle where every object is invalid does not lower the count, so a later empty answer still trips the guard', async () => {
+    // Found by test/reliability/bad-cycle.test.ts: the held pools were not counted, the count fell to 0, and the
+    // next cycle, where every object read as unpublished, deleted every pool.
+    const first = await cycle(new FakeNetBoxReader({ prefixes: [pods] }), []);
+    const observed = first.rendered.desired.map(d => d.object);
+    const garbage = { ...pods, custom_fields: { ...pods.custom_fields, k8s_pool_kind: 42 } };
+    const held = await cycle(new FakeNetBoxReader({ prefixes: [garbage] }), observed, { previousPoolCount: 1 });
+    expect(held.plan.guards.map(g => g.guard)).toContain('invalid-source');
+    expect(held.nextPoolCount).toBe(1);
+    const container = { ...pods, status: { value: 'container', label: 'Container' } };
+    const unpublished = await cycle(new FakeNetBoxReader({ prefixes: [container] }), observed, {
+      previousPoolCount: held.nextPoolCount,
+    });
+    expect(unpublished.plan.guards.map(g => g.guard)).toContain('empty-source');
+    expect(unpublished.plan.changes.filter(c => c.action === 'delete')).toEqual([]);
+  });
+
   it('an invalid kinds.<kind> section withholds that kind: no pool is rendered from built-in defaults instead', async () => {
     const netbox = new FakeNetBoxReader({ prefixes: [pods] });
     const first = await cycle(netbox, [], {}, labConfig({ calico: { blockSizeV4: 24 } }));

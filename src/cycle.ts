@@ -4,6 +4,7 @@ import type { ApplyReport } from './k8s/apply.ts';
 import type { ClusterReader, ClusterWriter } from './k8s/cluster.ts';
 import type { KindAvailability } from './k8s/observe.ts';
 import type { PoolKindAdapter } from './kinds/adapter.ts';
+import { readAllocations } from './kinds/allocations.ts';
 import { renderIntents } from './kinds/render.ts';
 import type { Rendered } from './kinds/render.ts';
 import type { Logger } from './log.ts';
@@ -12,6 +13,7 @@ import { buildIntents } from './mapping/intents.ts';
 import type { Allocation } from './model/allocation.ts';
 import type { PoolIntent, PoolKind } from './model/intent.ts';
 import type { Issue } from './model/issue.ts';
+import { formatIssue } from './model/issue.ts';
 import type { NetBoxReader, NetBoxSnapshot } from './model/netbox.ts';
 import { CLUSTER_LABEL, fieldManagerFor, isManaged } from './model/ownership.ts';
 import type { Plan, SourceHealth } from './model/plan.ts';
@@ -129,8 +131,12 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<Cyc
     defaults: kindDefaults.defaults,
     installed,
   });
-  const allocations = adapters.filter(a => installed.has(a.kind)).flatMap(a => a.allocations(observation.objects));
-  const issues = [...kindDefaults.issues, ...mappingIssues, ...rendered.issues];
+  const live = readAllocations(
+    adapters.filter(a => installed.has(a.kind)),
+    observation.objects,
+  );
+  const allocations = live.allocations;
+  const issues = [...kindDefaults.issues, ...mappingIssues, ...rendered.issues, ...live.issues];
 
   const plan = calculatePlan({
     cluster: config.cluster,
@@ -152,6 +158,15 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<Cyc
   // so a later empty answer from NetBox still trips the guard if our pools show up again in between.
   const ours = observation.owned.filter(o => isManaged(o) && o.metadata.labels?.[CLUSTER_LABEL] === config.cluster);
   const learnedNothing = plan.desiredPools === 0 && ours.length === 0;
+  // Pools held for an invalid NetBox source still exist in NetBox: counting only the readable ones would let a
+  // cycle where everything is invalid lower the count to 0, and a later empty answer would then delete them all.
+  const heldInvalid = plan.guards.some(g => g.guard === 'invalid-source');
+  const counted =
+    heldInvalid && opts.previousPoolCount === undefined
+      ? undefined
+      : heldInvalid
+        ? Math.max(plan.desiredPools, opts.previousPoolCount ?? 0)
+        : plan.desiredPools;
   const result: CycleResult = {
     source,
     intents,
@@ -160,7 +175,7 @@ export async function runCycle(deps: CycleDeps, opts: CycleOptions): Promise<Cyc
     kinds: observation.kinds,
     allocations,
     plan,
-    nextPoolCount: guardTripped || !source.healthy || learnedNothing ? opts.previousPoolCount : plan.desiredPools,
+    nextPoolCount: guardTripped || !source.healthy || learnedNothing ? opts.previousPoolCount : counted,
   };
   if (opts.apply) {
     if (deps.writer === undefined) throw new Error('this cycle has no cluster writer: it can plan, not apply');
@@ -211,8 +226,15 @@ export async function runWriteback(
   const { intents, issues, source, snapshot } = await readSource(deps, log);
   const observation = await deps.cluster.observe(adapters, log);
   const installed = new Set(observation.kinds.filter(k => k.installed).map(k => k.kind));
-  const allocations = adapters.filter(a => installed.has(a.kind)).flatMap(a => a.allocations(observation.objects));
-  const base = { source, issues, kinds: observation.kinds, fullyRead: observation.fullyRead, allocations };
+  const live = readAllocations(
+    adapters.filter(a => installed.has(a.kind)),
+    observation.objects,
+  );
+  const allocations = live.allocations;
+  // A kind with an unreadable source was not fully read: its records are neither marked stale nor deleted.
+  const fullyRead = observation.fullyRead.filter(k => !live.unreadKinds.has(k));
+  for (const issue of live.issues) log.warn({ issue: formatIssue(issue) }, 'allocation source unreadable');
+  const base = { source, issues: [...issues, ...live.issues], kinds: observation.kinds, fullyRead, allocations };
   if (!source.healthy || snapshot === undefined) {
     log.error({ reason: source.reason }, 'NetBox could not be read: writeback planned nothing');
     return base;
@@ -224,7 +246,7 @@ export async function runWriteback(
     desired: desired.records,
     owned,
     foreign: foreignRecords(snapshot, owned),
-    readKinds: new Set(observation.fullyRead),
+    readKinds: new Set(fullyRead),
     settings,
     now: opts.now ?? new Date(),
   });

@@ -33,10 +33,29 @@ export interface LogOptions {
   destination?: NodeJS.WritableStream;
 }
 
+/** Levels a logger takes (pino's, plus `silent`). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * The level to log at: `level`, else LOG_LEVEL, else `info` (empty counts as unset). An unknown level is a clear
+ * error naming where it came from, not pino's "default level:… must be included in custom levels".
+ */
+export function logLevelOf(
+  level: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  const fromEnv = env['LOG_LEVEL'];
+  const chosen = level || fromEnv || 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(chosen)) return chosen;
+  const source = level ? 'log level' : 'LOG_LEVEL';
+  const shown = chosen.length > 40 ? `${chosen.slice(0, 39)}…` : chosen;
+  throw new Error(`${source} ${JSON.stringify(shown)} is not one of ${LOG_LEVELS.join(', ')}`);
+}
+
 export function createLogger(opts: LogOptions = {}): Logger {
   const options: LoggerOptions = {
     name: 'netbox-ippool-sync',
-    level: opts.level ?? process.env['LOG_LEVEL'] ?? 'info',
+    level: logLevelOf(opts.level),
     redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,

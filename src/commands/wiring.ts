@@ -38,7 +38,9 @@ export async function loadConfigOrFail(path: string | undefined): Promise<Config
 
 export function commandLogger(opts: CommonOptions): Logger {
   // Logs go to stderr so stdout carries only the command's output (plan text, JSON).
-  return createLogger({ level: opts.logLevel ?? process.env['LOG_LEVEL'] ?? 'warn', destination: process.stderr });
+  // Without --log-level, createLogger reads LOG_LEVEL itself, so a bad value is reported under that name.
+  const level = opts.logLevel || (process.env['LOG_LEVEL'] ? undefined : 'warn');
+  return createLogger({ level, destination: process.stderr });
 }
 
 export function netboxClient(config: Config, logger: Logger): NetBoxClient {

@@ -346,3 +346,33 @@ describe('run: schedule, server, redis and their environment overrides', () => {
     expect(c.schedule.drift).toBe(false);
   });
 });
+
+describe('loadConfig refuses what YAML cannot expand', () => {
+  it('an alias bomb is a config issue with the path, not a throw (found by test/reliability/bad-config.test.ts)', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 8; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const file = join(mkdtempSync(join(tmpdir(), 'nbsync-config-')), 'bomb.yaml');
+    writeFileSync(file, `${levels.join('\n')}\ncluster: lab\n`);
+    const result = await loadConfig(file, {});
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map(i => i.subject)).toEqual([{ type: 'config', path: file }]);
+    expect(result.issues[0]?.reason).toContain('YAML cannot be read: Excessive alias count');
+  });
+});
+
+describe('config issue paths', () => {
+  it('an empty or dotted key is quoted, so the path is never empty (found by test/reliability/bad-config.test.ts)', () => {
+    const r = parseConfig({ cluster: 'lab', netbox: { url: 'https://nb' }, '': 1, 'a.b': 2 }, {});
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues.map(i => (i.subject.type === 'config' ? i.subject.path : '?')).sort()).toEqual(['[""]', '["a.b"]']);
+  });
+});

@@ -6,6 +6,7 @@ import { envName, int, oneOf, optionalText, text } from './fields.ts';
 import { defaultRoleKinds, POOL_KINDS } from '../kinds/registry.ts';
 import type { PoolKind } from '../model/intent.ts';
 import type { Issue } from '../model/issue.ts';
+import { boundedIssue } from '../model/issue.ts';
 import type { TokenSource } from '../model/netbox.ts';
 import type { PoolKindAdapter } from '../kinds/adapter.ts';
 import { redisSchema, scheduleSchema, serverSchema } from './daemon.ts';
@@ -322,7 +323,15 @@ export async function loadConfig(
       }),
     );
   }
-  return parseConfig(doc.toJS(), env, adapters);
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // e.g. an alias bomb ("Excessive alias count"): the file is refused with its path, never a throw.
+    const reason = err instanceof Error ? err.message : String(err);
+    return fail([configIssue(path, `YAML cannot be read: ${reason}`)]);
+  }
+  return parseConfig(raw, env, adapters);
 }
 
 type KindDefaultsAdapter = Pick<PoolKindAdapter, 'kind' | 'defaults'>;
@@ -394,7 +403,17 @@ function zodIssueToConfigIssues(i: z.core.$ZodIssue): Issue[] {
 
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
-  return path.map((p, n) => (typeof p === 'number' ? `[${p}]` : `${n === 0 ? '' : '.'}${String(p)}`)).join('');
+  // A key that would not read back as one (empty, a dot or space in it) is quoted: `kinds[""]`, not `kinds.`.
+  const plain = (k: string) => /^[^\s.[\]"]+$/u.test(k);
+  return path
+    .map((p, n) =>
+      typeof p === 'number'
+        ? `[${p}]`
+        : plain(String(p))
+          ? `${n === 0 ? '' : '.'}${String(p)}`
+          : `[${JSON.stringify(String(p))}]`,
+    )
+    .join('');
 }
 
 /**
@@ -419,7 +438,8 @@ function configIssue(path: string, reason: string, extra: { hint?: string } = {}
 }
 
 function fail(issues: Issue[]): ConfigResult {
-  return { ok: false, issues };
+  // Bounded: a config can hold a 1 MB key or value, and paths and zod messages quote them.
+  return { ok: false, issues: issues.map(boundedIssue) };
 }
 
 function withEnvOverrides(raw: Record<string, unknown>, env: Env): Record<string, unknown> {

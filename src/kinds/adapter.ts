@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Cidr, IpAddress, IpRange } from '../ip/index.ts';
-import type { Allocation } from '../model/allocation.ts';
+import type { Allocation, ReportUnreadable } from '../model/allocation.ts';
 import type { NamespaceAssignment } from '../model/desired.ts';
 import type { Issue } from '../model/issue.ts';
 import type { PoolIntent, PoolKind } from '../model/intent.ts';
@@ -88,8 +88,11 @@ export interface PoolKindAdapter {
   drain(obj: K8sObject): K8sObject | null;
   /** Address space an observed pool object covers: for live-allocation containment and overlap checks. */
   coveredRanges(obj: K8sObject): IpRange[];
-  /** Live allocations read out of the observed objects (pools, services, pods, nodes...). */
-  allocations(observed: ObservedObjects): Allocation[];
+  /**
+   * Live allocations read out of the observed objects (pools, services, pods, nodes...). Malformed parts of a source
+   * are skipped, and told to `unreadable` when given, so the caller knows the kind was not fully read.
+   */
+  allocations(observed: ObservedObjects, unreadable?: ReportUnreadable): Allocation[];
   /** A live pool object (of the pool type) read back into NetBox terms for adoption; `observed` for companions. */
   readBack(pool: K8sObject, observed: ObservedObjects): ReadBack;
 }

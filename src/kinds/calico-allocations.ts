@@ -4,7 +4,7 @@ import type { K8sObject } from '../model/k8s-object.ts';
 import type { AllocationPool } from '../model/allocation.ts';
 import type { IpRange } from '../ip/index.ts';
 import type { ObservedObjects } from '../model/k8s-object.ts';
-import type { Allocation } from '../model/allocation.ts';
+import type { Allocation, ReportUnreadable } from '../model/allocation.ts';
 import type { Spec } from './kit/define.ts';
 import * as read from './kit/observed.ts';
 import { RESOURCES } from './resources.ts';
@@ -34,7 +34,10 @@ function notOverlapping(pool: K8sObject): boolean {
  * (Calico carves blocks out of pools and keeps no other record), and every address in a block to the block's pool.
  * A block no observed pool holds (its pool deleted) belongs to none: `pool: null`.
  */
-export function calicoAllocations(observed: ObservedObjects): Allocation[] {
+export function calicoAllocations(
+  observed: ObservedObjects,
+  unreadable: ReportUnreadable = () => undefined,
+): Allocation[] {
   const pools = new read.PoolIndex(
     'calico',
     read.listObserved(observed, RESOURCES.calicoIpPool),
@@ -42,13 +45,13 @@ export function calicoAllocations(observed: ObservedObjects): Allocation[] {
     notOverlapping,
   );
   const poolOf = (cidr: Cidr) => pools.find(ip.cidrRange(cidr)) ?? null;
-  return [...nodeBlocks(observed, poolOf), ...addressAllocations(observed, poolOf)];
+  return [...nodeBlocks(observed, poolOf, unreadable), ...addressAllocations(observed, poolOf, unreadable)];
 }
 
 type PoolOf = (block: Cidr) => AllocationPool | null;
 
 /** Per-node blocks: BlockAffinity when present, else the IPAMBlock's own `host:` affinity. */
-function nodeBlocks(observed: ObservedObjects, poolOf: PoolOf): Allocation[] {
+function nodeBlocks(observed: ObservedObjects, poolOf: PoolOf, unreadable: ReportUnreadable): Allocation[] {
   const confirmed = read
     .listObserved(observed, RESOURCES.calicoBlockAffinityV1, RESOURCES.calicoBlockAffinityV3)
     .flatMap(affinity => {
@@ -56,7 +59,17 @@ function nodeBlocks(observed: ObservedObjects, poolOf: PoolOf): Allocation[] {
       const deleted = spec.deleted === true || spec.deleted === 'true';
       const cidr = read.cidrFrom(spec.cidr);
       const node = read.asString(spec.node);
-      if (deleted || spec.state !== 'confirmed' || cidr === undefined || node === undefined) return [];
+      if (deleted || spec.state !== 'confirmed') return [];
+      if (cidr === undefined || node === undefined) {
+        const [field, value] = cidr === undefined ? ['spec.cidr', spec.cidr] : ['spec.node', spec.node];
+        read.unreadablePart(
+          unreadable,
+          affinity,
+          field,
+          `confirmed affinity with unreadable ${field} ${read.shown(value)}`,
+        );
+        return [];
+      }
       return [{ cidr, node, via: `calico BlockAffinity ${affinity.metadata.name}` }];
     });
   const affine = read
@@ -87,19 +100,32 @@ function ownerOfAttribute(attribute: Record<string, unknown>): Allocation['owner
   return { kind: 'Other', name: read.asString(attribute.handle_id) ?? 'unknown' };
 }
 
-function addressAllocations(observed: ObservedObjects, poolOf: PoolOf): Allocation[] {
+function addressAllocations(observed: ObservedObjects, poolOf: PoolOf, unreadable: ReportUnreadable): Allocation[] {
   return read.listObserved(observed, RESOURCES.calicoIpamBlockV1, RESOURCES.calicoIpamBlockV3).flatMap(block => {
     const spec = read.specOf(block);
     const cidr = read.cidrFrom(spec.cidr);
-    if (cidr === undefined) return [];
+    if (cidr === undefined) {
+      read.unreadablePart(unreadable, block, 'spec.cidr', `${read.shown(spec.cidr)} is not a CIDR`);
+      return [];
+    }
     const attributes = read.asArray(spec.attributes);
     const affinityNode = /^host:(.+)$/.exec(read.asString(spec.affinity) ?? '')?.[1];
     const pool = poolOf(cidr);
     return read.asArray(spec.allocations).flatMap((index, ordinal) => {
-      const attribute = typeof index === 'number' ? read.asRecord(attributes[index]) : undefined;
-      // releasedAt: released but cooling down; neither held by its old owner nor free yet.
-      if (attribute === undefined || (attribute.releasedAt ?? null) !== null || BigInt(ordinal) >= ip.cidrSize(cidr))
+      if (index === null || index === undefined) return []; // a free ordinal
+      const field = `spec.allocations[${ordinal}]`;
+      if (BigInt(ordinal) >= ip.cidrSize(cidr)) {
+        read.unreadablePart(unreadable, block, field, `ordinal ${ordinal} lies past the block ${ip.formatCidr(cidr)}`);
         return [];
+      }
+      const attribute = Number.isSafeInteger(index) ? read.asRecord(attributes[index as number]) : undefined;
+      if (attribute === undefined) {
+        const reason = `attribute index ${read.shown(index)} names no attribute (the block has ${attributes.length})`;
+        read.unreadablePart(unreadable, block, field, reason);
+        return [];
+      }
+      // releasedAt: released but cooling down; neither held by its old owner nor free yet.
+      if ((attribute.releasedAt ?? null) !== null) return [];
       const address = ip.addressAtOffset(cidr, BigInt(ordinal));
       const node = read.asString(read.at(attribute.secondary, 'node')) ?? affinityNode;
       const via = `calico IPAMBlock ${block.metadata.name} spec.allocations[${ordinal}]`;

@@ -152,7 +152,7 @@ export const ciliumLbAdapter: PoolKindAdapter = defineAdapter({
   reads: [RESOURCES.service],
   build,
   readBack,
-  allocations: observed => {
+  allocations: (observed, unreadable) => {
     // No annotation names the pool: LB-IPAM itself finds a Service address's pool by containment (crds.md §5.1),
     // among the pools it allocates from: one it marked conflicting (an overlap) is not one of them.
     const pools = new read.PoolIndex(
@@ -164,7 +164,7 @@ export const ciliumLbAdapter: PoolKindAdapter = defineAdapter({
           .asArray(read.at(pool.status, 'conditions'))
           .some(c => read.at(c, 'type') === 'cilium.io/PoolConflict' && read.at(c, 'status') === 'True'),
     );
-    return serviceAddresses(observed).flatMap(s => {
+    return serviceAddresses(observed, unreadable).flatMap(s => {
       // LB-IPAM serves Services without a load-balancer class, or with one of its own.
       const lbClass = read.asString(read.at(s.service.spec, 'loadBalancerClass'));
       if (lbClass !== undefined && !CILIUM_LB_CLASSES.has(lbClass)) return [];

@@ -148,19 +148,28 @@ export const ciliumPodAdapter: PoolKindAdapter = defineAdapter({
   reads: [RESOURCES.ciliumNode, RESOURCES.ciliumEndpoint],
   build,
   readBack,
-  allocations: observed => {
+  allocations: (observed, unreadable) => {
     // The operator records each node CIDR under its pool's name; a pod address belongs to the pool of the node CIDR
     // it came from. Only an address in no recorded CIDR is placed by containment in the pools' CIDRs, as the
     // operator places a CIDR itself (the pool whose cidrs hold it).
     const nodeBlocks = read.listObserved(observed, RESOURCES.ciliumNode).flatMap(node =>
-      read.asArray(read.at(node.spec, 'ipam', 'pools', 'allocated')).flatMap(entry => {
+      read.asArray(read.at(node.spec, 'ipam', 'pools', 'allocated')).flatMap((entry, i) => {
         const name = read.asString(read.at(entry, 'pool'));
-        if (name === undefined) return [];
+        const field = `spec.ipam.pools.allocated[${i}]`;
+        if (name === undefined) {
+          const reason = `pool ${read.shown(read.at(entry, 'pool'))} is not a pool name`;
+          read.unreadablePart(unreadable, node, `${field}.pool`, reason);
+          return [];
+        }
         const via = `cilium-pod CiliumNode ${node.metadata.name} spec.ipam.pools.allocated`;
         const extras = { node: node.metadata.name, pool: read.recorded({ kind: KIND, name }) };
-        return read.asArray(read.at(entry, 'cidrs')).flatMap(cidr => {
+        return read.asArray(read.at(entry, 'cidrs')).flatMap((cidr, j) => {
           const range = read.cidrRangeFrom(cidr);
-          return range === undefined ? [] : [read.allocationOf(range, read.ownerOf('Node', node), via, extras)];
+          if (range === undefined) {
+            read.unreadablePart(unreadable, node, `${field}.cidrs[${j}]`, `${read.shown(cidr)} is not a CIDR`);
+            return [];
+          }
+          return [read.allocationOf(range, read.ownerOf('Node', node), via, extras)];
         });
       }),
     );
@@ -172,8 +181,15 @@ export const ciliumPodAdapter: PoolKindAdapter = defineAdapter({
     const podAddresses = read.listObserved(observed, RESOURCES.ciliumEndpoint).flatMap(endpoint =>
       read.asArray(read.at(endpoint.status, 'networking', 'addressing')).flatMap(entry =>
         FAMILIES.flatMap(family => {
-          const address = read.addressFrom(read.at(entry, FAMILY_KEY[family]));
-          if (address === undefined) return [];
+          const text = read.at(entry, FAMILY_KEY[family]);
+          const address = read.addressFrom(text);
+          if (address === undefined) {
+            if (text !== undefined && text !== '') {
+              const reason = `${FAMILY_KEY[family]} ${read.shown(text)} is not an address`;
+              read.unreadablePart(unreadable, endpoint, 'status.networking.addressing', reason);
+            }
+            return [];
+          }
           // (status.networking.node is the node's IP, not its name: the node CIDR says which node.)
           const block = nodeBlocks.find(b => ip.rangeContainsAddress(b.range, address));
           const pool = block?.pool ?? pools.find(address);

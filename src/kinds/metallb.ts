@@ -171,10 +171,10 @@ export const metallbAdapter: PoolKindAdapter = defineAdapter({
   reads: [RESOURCES.service],
   build,
   readBack,
-  allocations: observed => {
+  allocations: (observed, unreadable) => {
     const pools = read.listObserved(observed, RESOURCES.metallbIpAddressPool);
     const byAddress = new read.PoolIndex(KIND, pools, coveredAddresses);
-    return serviceAddresses(observed).flatMap(s => {
+    return serviceAddresses(observed, unreadable).flatMap(s => {
       const annotations = s.service.metadata.annotations ?? {};
       const key = POOL_ANNOTATIONS.find(k => read.asString(annotations[k]) !== undefined);
       const name = key === undefined ? undefined : annotations[key];

@@ -14,6 +14,7 @@ import { RESOURCES } from './resources.ts';
 import { labelRequirements, nodeSelector } from './kit/selectors.ts';
 import { cidrText } from './kit/settings.ts';
 import type { K8sObject } from '../model/k8s-object.ts';
+import type { ReportUnreadable } from '../model/allocation.ts';
 import type { ReadBack } from './adapter.ts';
 import { adoptable, notAdoptable, prefixSpace, present, requirementsOf, selectorText } from './kit/readback.ts';
 
@@ -204,13 +205,20 @@ export const nvIpamAdapter: PoolKindAdapter = defineAdapter({
   reads: [RESOURCES.pod],
   build,
   readBack,
-  allocations: observed => {
+  allocations: (observed, unreadable) => {
     const pools = read.listObserved(observed, RESOURCES.nvIpamIpPool);
     const nodeBlocks = pools.flatMap(pool =>
-      read.asArray(read.at(pool.status, 'allocations')).flatMap(entry => {
+      read.asArray(read.at(pool.status, 'allocations')).flatMap((entry, i) => {
         const range = read.rangeBetween(read.at(entry, 'startIP'), read.at(entry, 'endIP'));
         const node = read.asString(read.at(entry, 'nodeName'));
-        if (range === undefined || node === undefined) return [];
+        if (range === undefined || node === undefined) {
+          const reason =
+            range === undefined
+              ? `startIP ${read.shown(read.at(entry, 'startIP'))} – endIP ${read.shown(read.at(entry, 'endIP'))} is not an address range`
+              : `nodeName ${read.shown(read.at(entry, 'nodeName'))} is not a node name`;
+          read.unreadablePart(unreadable, pool, `status.allocations[${i}]`, reason);
+          return [];
+        }
         const via = `nv-ipam IPPool ${read.displayName(pool)} status.allocations`;
         const ref = read.recorded(read.poolRef(KIND, pool));
         return [read.allocationOf(range, { kind: 'Node', name: node }, via, { node, pool: ref })];
@@ -221,10 +229,14 @@ export const nvIpamAdapter: PoolKindAdapter = defineAdapter({
     // agent hands a pod an address from its node's block of the pool, so that block names the pool (the same
     // subnet in two pools for two networks stays apart); an address in no block is placed by the pools' subnets.
     const podAddresses = read.listObserved(observed, RESOURCES.pod).flatMap(pod =>
-      read.asArray(read.parseJson(pod.metadata.annotations?.[NETWORK_STATUS])).flatMap(network =>
+      networkStatus(pod, unreadable).flatMap(network =>
         read.asArray(read.at(network, 'ips')).flatMap(text => {
           const address = read.addressFrom(text);
-          if (address === undefined) return [];
+          if (address === undefined) {
+            const reason = `ip ${read.shown(text)} is not an address`;
+            read.unreadablePart(unreadable, pod, `metadata.annotations[${NETWORK_STATUS}]`, reason);
+            return [];
+          }
           const nodeName = read.asString(read.at(pod.spec, 'nodeName'));
           const block = nodeBlocks.find(b => b.node === nodeName && ip.rangeContainsAddress(b.range, address));
           const pool = block?.pool ?? index.find(address);
@@ -242,3 +254,16 @@ export const nvIpamAdapter: PoolKindAdapter = defineAdapter({
     return [...nodeBlocks, ...podAddresses];
   },
 });
+
+/** The networks of a pod's Multus network-status annotation; text that is not a JSON list is reported, not read. */
+function networkStatus(pod: K8sObject, unreadable: ReportUnreadable): readonly unknown[] {
+  const text = pod.metadata.annotations?.[NETWORK_STATUS];
+  if (text === undefined) return [];
+  const parsed = read.parseJson(text);
+  if (!Array.isArray(parsed)) {
+    const reason = `${read.shown(text)} is not a JSON list of networks`;
+    read.unreadablePart(unreadable, pod, `metadata.annotations[${NETWORK_STATUS}]`, reason);
+    return [];
+  }
+  return parsed;
+}

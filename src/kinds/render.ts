@@ -2,6 +2,7 @@ import type { PoolKindAdapter } from './adapter.ts';
 import type { NamespaceAssignment } from '../model/desired.ts';
 import type { PoolIntent, PoolKind } from '../model/intent.ts';
 import type { Issue } from '../model/issue.ts';
+import { boundedIssue } from '../model/issue.ts';
 import { apiVersionOf } from '../model/k8s-object.ts';
 import type { DesiredObject } from '../model/desired.ts';
 
@@ -57,7 +58,7 @@ export function renderIntents(intents: readonly PoolIntent[], opts: RenderOption
       continue;
     }
     const result = adapter.render(intent, { cluster: opts.cluster, defaults });
-    out.issues.push(...result.issues);
+    out.issues.push(...result.issues.map(boundedIssue));
     out.namespaceAssignments.push(...result.namespaceAssignments);
     const primary = adapter.owns[0];
     for (const object of result.objects) {

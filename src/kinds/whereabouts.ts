@@ -6,7 +6,7 @@ import type { Cidr, IpAddress, IpRange } from '../ip/index.ts';
 import type { PoolBlock, PoolIntent } from '../model/intent.ts';
 import type { PoolKindAdapter } from './adapter.ts';
 import type { ObservedObjects } from '../model/k8s-object.ts';
-import type { Allocation } from '../model/allocation.ts';
+import type { Allocation, ReportUnreadable } from '../model/allocation.ts';
 import {
   blockRanges,
   familiesOf,
@@ -288,14 +288,21 @@ function reservationAddress(
  * The same addresses under another network name (another VRF) are another IPPool, and never count here. An IPPool
  * no NAD uses (its NAD deleted, or its range changed) holds no NAD: its allocations have `pool: null`.
  */
-function allocations(observed: ObservedObjects): Allocation[] {
+function allocations(observed: ObservedObjects, unreadable: ReportUnreadable): Allocation[] {
   const ranges = rangesOf(observed);
   const seen = new Set<string>();
   const key = (networkName: string | undefined, a: IpAddress) => `${networkName ?? '?'}|${a.family}|${a.value}`;
   const fromPools = read.listObserved(observed, RESOURCES.whereaboutsIpPool).flatMap(pool => {
     const rangeText = read.specOf(pool).range;
     const range = read.cidrFrom(rangeText, true);
-    if (range === undefined) return [];
+    const entries = Object.entries(read.asRecord(read.specOf(pool).allocations) ?? {});
+    if (range === undefined) {
+      if (entries.length > 0) {
+        const reason = `range ${read.shown(rangeText)} is not a CIDR, so its ${entries.length} allocations cannot be placed`;
+        read.unreadablePart(unreadable, pool, 'spec.range', reason);
+      }
+      return [];
+    }
     // Whereabouts counts offsets from the address as written (net.ParseCIDR's IP), host bits included.
     const first = read.addressFrom(read.asString(rangeText)?.split('/')[0]) ?? {
       family: range.family,
@@ -303,11 +310,24 @@ function allocations(observed: ObservedObjects): Allocation[] {
     };
     const networkName = ippoolNetworkName(pool.metadata.name, range);
     const users = ranges.filter(r => r.ippool === pool.metadata.name);
-    return Object.entries(read.asRecord(read.specOf(pool).allocations) ?? {}).flatMap(([offset, entry]) => {
+    return entries.flatMap(([offset, entry]) => {
+      const field = `spec.allocations[${read.shown(offset)}]`;
       const owner = read.podOwner(read.at(entry, 'podref'));
-      if (!/^\d+$/.test(offset) || owner === undefined) return [];
+      if (!/^\d+$/.test(offset)) {
+        read.unreadablePart(unreadable, pool, field, `offset ${read.shown(offset)} is not a decimal number`);
+        return [];
+      }
+      if (owner === undefined) {
+        const reason = `podref ${read.shown(read.at(entry, 'podref'))} is not namespace/name`;
+        read.unreadablePart(unreadable, pool, `${field}.podref`, reason);
+        return [];
+      }
       const address: IpAddress = { family: range.family, value: first.value + BigInt(offset) };
-      if (!ip.cidrContainsAddress(range, address)) return [];
+      if (!ip.cidrContainsAddress(range, address)) {
+        const reason = `offset ${read.shown(offset)} lies outside the range ${ip.formatCidr(range)}`;
+        read.unreadablePart(unreadable, pool, field, reason);
+        return [];
+      }
       seen.add(key(networkName, address));
       const via = `whereabouts IPPool ${read.displayName(pool)} spec.allocations`;
       return [

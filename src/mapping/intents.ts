@@ -3,7 +3,7 @@ import type { Config } from '../config/config.ts';
 import type { NetBoxSnapshot } from '../model/netbox.ts';
 import { indexHeld } from './exclusions.ts';
 import type { PoolIntent } from '../model/intent.ts';
-import { describeSubject } from '../model/issue.ts';
+import { boundedIssue, describeSubject } from '../model/issue.ts';
 import type { Issue } from '../model/issue.ts';
 import { readMember, subjectOf } from './members.ts';
 import type { Member, MemberResult } from './members.ts';
@@ -198,6 +198,7 @@ const MODEL_NAMES: Record<Member['ref']['model'], string> = { prefix: 'prefix', 
 function sortIssues(issues: Issue[]): Issue[] {
   const key = (i: Issue) => `${describeSubject(i.subject)}\u0000${i.field ?? ''}\u0000${i.reason}`;
   return issues
+    .map(boundedIssue)
     .map(i => ({ i, k: key(i) }))
     .sort((a, b) => compareText(a.k, b.k))
     .map(x => x.i);

@@ -18,7 +18,10 @@ import type { NbIpAddress, NbIpRange, NbPrefix } from '../model/netbox.ts';
 export type VrfId = number | null;
 
 export function vrfIdOf(o: { vrf: { id: number } | null }): VrfId {
-  return o.vrf?.id ?? null;
+  // Rows arrive unvalidated: a VRF id that is not a whole number (`"x"`) would go into a `vrf_id=` filter, NetBox
+  // answers 400, and the whole read fails. Read as the global table; the mapping reports the row's VRF shape.
+  const id: unknown = o.vrf?.id;
+  return typeof id === 'number' && Number.isSafeInteger(id) ? id : null;
 }
 
 export function prefixCidr(p: Pick<NbPrefix, 'prefix'>): ParseResult<Cidr> {

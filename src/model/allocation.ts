@@ -38,3 +38,18 @@ export interface Allocation {
   /** Where it was read: `whereabouts IPPool kube-system/10.20.0.0-24 spec.allocations`. */
   via: string;
 }
+
+/**
+ * A live allocation source the kind's reader could not (fully) read: an IPPool offset that is not a number, an
+ * IPAMBlock ordinal past its block, a Service ingress address that does not parse. Its allocations are unknown, so
+ * the kind counts as not fully read (writeback marks and deletes none of its records) and the object is reported.
+ */
+export interface UnreadableSource {
+  object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+  /** Path of the unreadable part inside the object, e.g. `spec.allocations["x1"]`. */
+  field: string;
+  reason: string;
+}
+
+/** Where an allocation reader reports what it could not read; readers that are not asked simply skip it. */
+export type ReportUnreadable = (problem: UnreadableSource) => void;

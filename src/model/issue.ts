@@ -42,3 +42,25 @@ export function formatIssue(i: Issue): string {
   const hint = i.hint ? ` — ${i.hint}` : '';
   return `${i.severity}: ${describeSubject(i.subject)}${field}: ${i.reason}${hint}`;
 }
+
+/** Longest reason, hint, field and object name an issue keeps: NetBox text can be megabytes, a message must not. */
+export const ISSUE_LIMITS = { reason: 600, hint: 300, field: 120, display: 120 } as const;
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * The issue with every text bounded (ISSUE_LIMITS): a 200 kB pool name or prefix quoted in a reason would otherwise
+ * travel whole into the plan, logs, the drift page and events.
+ */
+export function boundedIssue(i: Issue): Issue {
+  const out: Issue = { ...i, reason: cut(i.reason, ISSUE_LIMITS.reason) };
+  if (i.hint !== undefined) out.hint = cut(i.hint, ISSUE_LIMITS.hint);
+  if (i.field !== undefined) out.field = cut(i.field, ISSUE_LIMITS.field);
+  const s = i.subject;
+  if (s.type === 'netbox') out.subject = { ...s, display: cut(s.display, ISSUE_LIMITS.display) };
+  if (s.type === 'pool') out.subject = { ...s, name: cut(s.name, ISSUE_LIMITS.display) };
+  if (s.type === 'config') out.subject = { ...s, path: cut(s.path, ISSUE_LIMITS.display) };
+  return out;
+}

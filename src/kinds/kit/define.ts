@@ -7,7 +7,7 @@ import type { K8sObject, ResourceType } from '../../model/k8s-object.ts';
 import type { PoolKindAdapter, ReadBack, RenderContext, RenderResult } from '../adapter.ts';
 import type { ObservedObjects } from '../../model/k8s-object.ts';
 import type { NamespaceAssignment } from '../../model/desired.ts';
-import type { Allocation } from '../../model/allocation.ts';
+import type { Allocation, ReportUnreadable } from '../../model/allocation.ts';
 import { SPEC_HASH_ANNOTATION } from '../../model/ownership.ts';
 import { specHash } from './canonical.ts';
 import { canonicalJson, compareText, sortKeysDeep } from '../../model/values.ts';
@@ -79,7 +79,7 @@ export interface KindDefinition<T extends z.ZodObject> {
   /** What draining means for this kind, for docs and the warning when it cannot drain. */
   drainNote: string;
   build(input: BuildInput<z.output<T>>): BuildOutput;
-  allocations(observed: ObservedObjects): Allocation[];
+  allocations(observed: ObservedObjects, unreadable: ReportUnreadable): Allocation[];
   /** A live pool object back into NetBox terms (adoption); see PoolShape. */
   readBack(pool: K8sObject, observed: ObservedObjects): ReadBack;
 }
@@ -182,7 +182,7 @@ export function defineAdapter<T extends z.ZodObject>(def: KindDefinition<T>): Po
     },
     drain,
     coveredRanges: covered,
-    allocations: observed => def.allocations(observed),
+    allocations: (observed, unreadable) => def.allocations(observed, unreadable ?? (() => undefined)),
     readBack: (obj, observed) =>
       rulesFor(obj) === pool ? def.readBack(obj, observed) : { ok: false, reason: `not a ${def.kind} pool object` },
   };

@@ -4,7 +4,7 @@ import type { Cidr, IpAddress, IpRange } from '../../ip/index.ts';
 import type { PoolKind } from '../../model/intent.ts';
 import type { K8sObject, ResourceType } from '../../model/k8s-object.ts';
 import type { ObservedObjects } from '../../model/k8s-object.ts';
-import type { Allocation } from '../../model/allocation.ts';
+import type { Allocation, ReportUnreadable } from '../../model/allocation.ts';
 import { observedKey } from '../resources.ts';
 
 /**
@@ -165,4 +165,27 @@ export function allocationOf(
   if (extras.node !== undefined) allocation.node = extras.node;
   if (extras.interface !== undefined) allocation.interface = extras.interface;
   return allocation;
+}
+
+/** A value as an unreadable-source reason shows it: short, one line, whatever it is (a name may be megabytes). */
+export function shown(v: unknown): string {
+  let text: string;
+  if (typeof v === 'string') text = JSON.stringify(v);
+  else if (v === undefined) return 'nothing';
+  else {
+    try {
+      text = JSON.stringify(v) ?? typeof v;
+    } catch (err) {
+      // A value JSON cannot spell (a cycle, a bigint) is still named, never fatal.
+      text = `${typeof v} (${err instanceof Error ? err.message : String(err)})`;
+    }
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+/** Tells `unreadable` about one malformed part of a source object. */
+export function unreadablePart(unreadable: ReportUnreadable, obj: K8sObject, field: string, reason: string): void {
+  const { name, namespace } = obj.metadata;
+  const metadata = namespace === undefined ? { name } : { name, namespace };
+  unreadable({ object: { apiVersion: obj.apiVersion, kind: obj.kind, metadata }, field, reason });
 }
