@@ -6,6 +6,10 @@ import { liveCluster } from '../../src/k8s/cluster.ts';
 import { ADAPTERS } from '../../src/kinds/registry.ts';
 import { RESOURCES } from '../../src/kinds/resources.ts';
 import { NetBoxClient } from '../../src/netbox/client/index.ts';
+import type { CreateOptions, Identified, WriteOptions } from '../../src/netbox/client/index.ts';
+import type { BulkEndpoint } from '../../src/netbox/client/client.ts';
+import type { RecordsApi } from '../../src/netbox/records.ts';
+import type { NbQuery } from '../../src/model/netbox.ts';
 import { formatSummary } from '../../src/plan/format.ts';
 import { freePort } from '../../dev/process.ts';
 import { createObject, editInCluster, ensureNamespace } from '../integration/e2e/kube.ts';
@@ -79,17 +83,48 @@ describe(`NetBox faults across sync, writeback and drift (seed ${SEED}, ${TRIALS
   };
   const ippoolName = (i: number): string => cidr(i).replace(/[:/]/g, '-');
 
-  function faultyClient(url: string): NetBoxClient {
-    return new NetBoxClient({
+  /**
+   * The trial's NetBox client (short timeout, one retry), with every call that ended in an error recorded: a job
+   * one of whose reads or writes failed must say so.
+   */
+  function faultyClient(url: string): { api: RecordsApi; failures: string[] } {
+    const c = new NetBoxClient({
       url,
       token: lab.netbox.tokens.v1,
       maxRetries: TRIAL_RETRIES,
       retryBaseMs: 10,
       timeoutMs: 1500,
     });
+    const failures: string[] = [];
+    function watch<A extends unknown[], R>(what: string, f: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+      return async (...args) => {
+        try {
+          return await f(...args);
+        } catch (err) {
+          failures.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+          throw err;
+        }
+      };
+    }
+    function bulk<W extends object, T>(what: string, ep: BulkEndpoint<W, T>): BulkEndpoint<W, T> {
+      return {
+        create: watch(`${what} create`, (items: W[], opts?: CreateOptions<W, T>) => ep.create(items, opts)),
+        update: watch(`${what} update`, (items: (W & Identified)[], opts?: WriteOptions) => ep.update(items, opts)),
+        delete: watch(`${what} delete`, (ids: number[], opts?: WriteOptions) => ep.delete(ids, opts)),
+      };
+    }
+    const api: RecordsApi = {
+      listPrefixes: watch('list prefixes', (q: NbQuery) => c.listPrefixes(q)),
+      listIpRanges: watch('list ip-ranges', (q: NbQuery) => c.listIpRanges(q)),
+      listIpAddresses: watch('list ip-addresses', (q: NbQuery) => c.listIpAddresses(q)),
+      ipAddresses: bulk('ip-addresses', c.ipAddresses),
+      prefixes: bulk('prefixes', c.prefixes),
+      ipRanges: bulk('ip-ranges', c.ipRanges),
+    };
+    return { api, failures };
   }
 
-  function deps(client: NetBoxClient, kube: KubeClient) {
+  function deps(client: RecordsApi, kube: KubeClient) {
     return { config: lab.config, netbox: client, adapters: ADAPTERS, ...liveCluster(kube) };
   }
 
@@ -114,7 +149,7 @@ describe(`NetBox faults across sync, writeback and drift (seed ${SEED}, ${TRIALS
       .sort();
   }
 
-  async function sync(client: NetBoxClient) {
+  async function sync(client: RecordsApi) {
     const kube = new KubeClient({ kubeconfig: inject('kubeconfigPath') });
     try {
       const result = await runCycle(deps(client, kube), { apply: true, previousPoolCount });
@@ -126,7 +161,7 @@ describe(`NetBox faults across sync, writeback and drift (seed ${SEED}, ${TRIALS
     }
   }
 
-  async function writeback(client: NetBoxClient) {
+  async function writeback(client: RecordsApi) {
     const kube = new KubeClient({ kubeconfig: inject('kubeconfigPath') });
     try {
       return await runWriteback(deps(client, kube), { dryRun: false, now: new Date((clock += 1000)) });
@@ -135,7 +170,7 @@ describe(`NetBox faults across sync, writeback and drift (seed ${SEED}, ${TRIALS
     }
   }
 
-  async function drift(client: NetBoxClient) {
+  async function drift(client: RecordsApi) {
     const kube = new KubeClient({ kubeconfig: inject('kubeconfigPath') });
     try {
       return await runDriftReport(deps(client, kube), { now: new Date((clock += 1000)) });
@@ -263,7 +298,9 @@ describe(`NetBox faults across sync, writeback and drift (seed ${SEED}, ${TRIALS
       lab.emulator.setKnobs(HEALTHY);
       lab.emulator.resetStats();
       lab.emulator.setKnobs({ ...trial.knobs, faultSkip: trial.atRequest });
-      const client = faultyClient(trial.fault === 'down' ? `http://127.0.0.1:${await freePort()}` : lab.emulator.url);
+      const { api: client, failures } = faultyClient(
+        trial.fault === 'down' ? `http://127.0.0.1:${await freePort()}` : lab.emulator.url,
+      );
       let error: string | undefined;
       let reported = false;
       let said = '';
@@ -309,6 +346,10 @@ describe(`NetBox faults across sync, writeback and drift (seed ${SEED}, ${TRIALS
       if (fired && !reported) tally.absorbed++;
       if (fired && !trial.absorbable) {
         expect(reported, `${trial.describe}: the fault was not reported (said: ${said})`).toBe(true);
+      }
+      // Whatever the schedule, a job one of whose NetBox calls failed must not look like a clean run.
+      if (failures.length > 0) {
+        expect(reported, `${trial.describe}: ${failures.join(' | ')} — yet the job said: ${said}`).toBe(true);
       }
       if (trial.fault === 'token-revoked' && fired && error === undefined) {
         expect(said).toMatch(/token/i);
