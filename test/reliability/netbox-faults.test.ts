@@ -1,4 +1,8 @@
 import { randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCycle, runDriftReport, runWriteback } from '../../src/cycle.ts';
 import { KubeClient } from '../../src/k8s/client.ts';
@@ -11,14 +15,15 @@ import type { BulkEndpoint } from '../../src/netbox/client/client.ts';
 import type { RecordsApi } from '../../src/netbox/records.ts';
 import type { NbQuery } from '../../src/model/netbox.ts';
 import { formatSummary } from '../../src/plan/format.ts';
-import { freePort } from '../../dev/process.ts';
+import { freePort, waitFor } from '../../dev/process.ts';
+import { startDaemon } from '../support/daemon-process.ts';
 import { createObject, editInCluster, ensureNamespace } from '../integration/e2e/kube.ts';
 import { storedObjects } from '../integration/sync-support.ts';
 import { prefixBody, startLab } from '../support/e2e.ts';
 import type { Lab } from '../support/e2e.ts';
 import { recordFigures } from './figures.ts';
 import type { FigureRow } from './figures.ts';
-import { drawTrials, FAULTS, HEALTHY, servedFaults, TRIAL_RETRIES } from './netbox-faults-support.ts';
+import { Door, drawTrials, FAULTS, HEALTHY, servedFaults, TRIAL_RETRIES } from './netbox-faults-support.ts';
 import type { FaultType, Trial } from './netbox-faults-support.ts';
 
 /**
@@ -380,4 +385,84 @@ describe(`NetBox faults across sync, writeback and drift (seed ${SEED}, ${TRIALS
     },
     60_000,
   );
+  it('the daemon: /readyz says NetBox is down or refuses the token, deletes nothing, and recovers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nbsync-nbfaults-'));
+    const door = new Door(lab.emulator.port);
+    await door.open();
+    const port = await freePort();
+    const config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      stringify({
+        cluster: lab.cluster,
+        netbox: { url: door.url, tokenEnv: 'DAEMON_NETBOX_TOKEN', timeoutMs: 2000 },
+        selection: { roles: { 'k8s-secondary': 'whereabouts' } },
+        deleteBudget: { maxCount: 50, maxPercent: 100 },
+        schedule: { sync: { every: '300ms' }, writeback: false, drift: false, debounce: '100ms' },
+        server: { address: '127.0.0.1', port },
+      }),
+    );
+    lab.emulator.setKnobs(HEALTHY);
+    let pools = await storedObjects(lab.cluster);
+    const daemon = await startDaemon(
+      ['-c', config],
+      { DAEMON_NETBOX_TOKEN: lab.netbox.tokens.v1, KUBECONFIG: inject('kubeconfigPath') },
+      port,
+    );
+    const sync = `sync/${lab.cluster}`;
+    /** Waits until /readyz answers `status` with the sync check matching `text`; returns that check. */
+    const readyz = async (status: number, text: RegExp): Promise<string> => {
+      let last = '';
+      await waitFor(
+        `/readyz ${status} ${String(text)}`,
+        async () => {
+          const res = await fetch(`${daemon.url}/readyz`);
+          const body = (await res.json()) as { checks: Record<string, string> };
+          last = `${res.status} ${body.checks[sync] ?? ''}`;
+          return res.status === status && text.test(body.checks[sync] ?? '');
+        },
+        { timeoutMs: 30_000, intervalMs: 100 },
+      ).catch((err: unknown) => {
+        throw new Error(`${err instanceof Error ? err.message : String(err)}; last answer: ${last}`);
+      });
+      return last;
+    };
+    let faults = 0;
+    try {
+      await readyz(200, /^ok$/);
+      // Its own config renders the pools a little differently from the lab's: the steady state starts here.
+      pools = await storedObjects(lab.cluster);
+      await door.close(); // NetBox down: connection refused
+      faults++;
+      expect(await readyz(503, /NetBox was not read .*could not be reached.*nothing was deleted/)).toBeTruthy();
+      expect(await storedObjects(lab.cluster)).toEqual(pools);
+      await door.open();
+      await readyz(200, /^ok$/);
+      lab.emulator.setKnobs({ tokenRevoked: true });
+      faults++;
+      expect(
+        await readyz(503, /NetBox was not read .*NetBox no longer accepts the token in env DAEMON_NETBOX_TOKEN/),
+      ).toBeTruthy();
+      expect(await storedObjects(lab.cluster)).toEqual(pools);
+      lab.emulator.setKnobs({ tokenRevoked: false });
+      await readyz(200, /^ok$/);
+      expect(await storedObjects(lab.cluster)).toEqual(pools);
+    } finally {
+      lab.emulator.setKnobs(HEALTHY);
+      await daemon.stop();
+      await door.close();
+      rmSync(dir, { recursive: true, force: true });
+      recordFigures(inject('reliabilityFigures'), [
+        {
+          suite: 'netbox-faults',
+          scenario: 'daemon /readyz: down, token revoked',
+          trials: 1,
+          faults,
+          lost: 0,
+          duplicated: 0,
+          wronglyDeleted: pools.size - [...(await storedObjects(lab.cluster)).keys()].filter(k => pools.has(k)).length,
+        },
+      ]);
+    }
+  }, 120_000);
 });
