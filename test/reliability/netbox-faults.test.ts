@@ -307,8 +307,8 @@ describe(`NetBox faults across sync, writeback and drift (seed ${SEED}, ${TRIALS
         trial.fault === 'down' ? `http://127.0.0.1:${await freePort()}` : lab.emulator.url,
       );
       let error: string | undefined;
-      let reported = false;
-      let said = '';
+      let reported: boolean;
+      let said: string;
       try {
         if (trial.job === 'sync') {
           const r = await sync(client);
