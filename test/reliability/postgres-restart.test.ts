@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runWriteback } from '../../src/cycle.ts';
+import { runCycle, runWriteback } from '../../src/cycle.ts';
 import type { WritebackCycleResult } from '../../src/cycle.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import type { Config } from '../../src/config/config.ts';
@@ -74,6 +74,17 @@ describe(`PostgreSQL restarts under real NetBox mid-writeback (${TRIALS} trials 
     }
   }
 
+  /** One sync cycle with apply: writeback ties allocations to the pools the sync created (the Whereabouts NAD). */
+  async function sync(): Promise<void> {
+    const kube = new KubeClient({ kubeconfig: inject('kubeconfigPath') });
+    try {
+      const r = await runCycle({ config, netbox: client, adapters: ADAPTERS, ...liveCluster(kube) }, { apply: true });
+      expect(r.source.healthy, r.source.reason).toBe(true);
+    } finally {
+      kube.close();
+    }
+  }
+
   /** What a writeback said about itself: `ok`, or why not (the clearer the better: it goes to the logs and metrics). */
   function outcomeOf(r: WritebackCycleResult): string {
     if (!r.source.healthy) return `not read: ${r.source.reason ?? ''}`;
@@ -137,6 +148,7 @@ describe(`PostgreSQL restarts under real NetBox mid-writeback (${TRIALS} trials 
         { spec: { range: cidr(third), allocations } },
       );
 
+      await sync();
       // Restart once the trial's chosen share has landed: none yet, one batch, or most of them.
       const threshold = before.length + [0, 1, Math.floor(PER_POOL * 0.6)][t % 3]!;
       const running = writeback().then(
@@ -154,7 +166,7 @@ describe(`PostgreSQL restarts under real NetBox mid-writeback (${TRIALS} trials 
           );
           return landed >= threshold;
         },
-        { timeoutMs: 300_000, intervalMs: 50 },
+        { timeoutMs: 120_000, intervalMs: 50 },
       );
       await nb.restartPostgres({ downMs: [1500, 500, 3000][t % 3]! });
       const first = await running;
