@@ -5,7 +5,10 @@ import type { Config } from './config/config.ts';
 import { ADAPTERS } from './kinds/registry.ts';
 import type { K8sObject } from './model/k8s-object.ts';
 import { FakeNetBoxReader, nbPrefix } from '../test/support/fake-netbox-reader.ts';
-import { runCycle } from './cycle.ts';
+import { runCycle, runDriftReport, runWriteback } from './cycle.ts';
+import type { NbQuery } from './model/netbox.ts';
+import type { BulkEndpoint } from './netbox/client/client.ts';
+import type { RecordsApi } from './netbox/records.ts';
 import type { CycleOptions } from './cycle.ts';
 
 /**
@@ -155,5 +158,73 @@ describe('runCycle error scope', () => {
       expect.stringMatching(/^mapping NetBox objects to pools failed/),
     ]);
     expect(result.plan.changes.filter(c => c.action === 'delete')).toEqual([]);
+  });
+});
+
+/** NetBox where the source reads work but the listing of our own records (managed tag + cluster tag) fails. */
+class OwnedRecordsUnreadable extends FakeNetBoxReader {
+  readonly writes: string[] = [];
+  private failOwned<T>(query: NbQuery, read: () => Promise<T>): Promise<T> {
+    const tags = Array.isArray(query['tag']) ? query['tag'] : [query['tag']];
+    if (tags.includes('k8s-ippool-sync'))
+      return Promise.reject(new Error('GET /api/ipam/ip-addresses/ failed [HTTP 503]'));
+    return read();
+  }
+  override listPrefixes(query: NbQuery) {
+    return this.failOwned(query, () => super.listPrefixes(query));
+  }
+  override listIpRanges(query: NbQuery) {
+    return this.failOwned(query, () => super.listIpRanges(query));
+  }
+  override listIpAddresses(query: NbQuery) {
+    return this.failOwned(query, () => super.listIpAddresses(query));
+  }
+  private endpoint(model: string): BulkEndpoint<never, never> {
+    const refuse = (action: string) => () => {
+      this.writes.push(`${action} ${model}`);
+      return Promise.reject(new Error('no write expected'));
+    };
+    return { create: refuse('create'), update: refuse('update'), delete: refuse('delete') };
+  }
+  readonly ipAddressesApi = this.endpoint('ip-address');
+  readonly prefixesApi = this.endpoint('prefix');
+  readonly ipRangesApi = this.endpoint('ip-range');
+}
+
+function recordsApi(fake: OwnedRecordsUnreadable): RecordsApi {
+  return {
+    listPrefixes: q => fake.listPrefixes(q),
+    listIpRanges: q => fake.listIpRanges(q),
+    listIpAddresses: q => fake.listIpAddresses(q),
+    ipAddresses: fake.ipAddressesApi,
+    prefixes: fake.prefixesApi,
+    ipRanges: fake.ipRangesApi,
+  };
+}
+
+describe('writeback and drift when our own records cannot be read', () => {
+  const deps = (fake: OwnedRecordsUnreadable) => ({
+    config: labConfig(),
+    netbox: recordsApi(fake),
+    adapters: ADAPTERS,
+    cluster: new StaticCluster(new Map()),
+  });
+
+  it('writeback plans nothing and says NetBox was not read', async () => {
+    const fake = new OwnedRecordsUnreadable({ prefixes: [pods] });
+    const result = await runWriteback(deps(fake), { dryRun: false });
+    expect(result.source.healthy).toBe(false);
+    expect(result.source.reason).toMatch(/records this cluster owns in NetBox could not be read: .*503/);
+    expect(result.plan).toBeUndefined();
+    expect(fake.writes).toEqual([]);
+  });
+
+  it('the drift report is "unknown", never "no drift", when the writeback half could not read NetBox', async () => {
+    const fake = new OwnedRecordsUnreadable({ prefixes: [pods] });
+    const report = await runDriftReport(deps(fake));
+    expect(report.status).toBe('unknown');
+    expect(report.headline).toMatch(
+      /^Drift unknown for cluster lab: NetBox could not be read \(the records this cluster owns/,
+    );
   });
 });

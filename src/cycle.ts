@@ -20,6 +20,7 @@ import type { Plan, SourceHealth } from './model/plan.ts';
 import { readSnapshot } from './netbox/source.ts';
 import { applyWriteback, foreignRecords, readOwnedRecords } from './netbox/records.ts';
 import type { RecordsApi, WritebackReport } from './netbox/records.ts';
+import type { OwnedRecord } from './writeback/types.ts';
 import { desiredRecords } from './writeback/desired.ts';
 import { calculateWriteback } from './writeback/plan.ts';
 import { writebackSettings } from './writeback/settings.ts';
@@ -241,7 +242,16 @@ export async function runWriteback(
   }
   const settings = writebackSettings(config, adapters);
   const desired = desiredRecords(allocations, intents, settings);
-  const owned = await readOwnedRecords(deps.netbox, settings, snapshot);
+  let owned: OwnedRecord[];
+  try {
+    owned = await readOwnedRecords(deps.netbox, settings, snapshot);
+  } catch (err) {
+    // Without the full list of our records every allocation would look unrecorded (re-created) and every record
+    // unknown: plan nothing, and say that NetBox was not read.
+    const reason = `the records this cluster owns in NetBox could not be read: ${err instanceof Error ? err.message : String(err)}`;
+    log.error({ reason }, 'NetBox could not be read: writeback planned nothing');
+    return { ...base, source: { healthy: false, reason } };
+  }
   const plan = calculateWriteback({
     desired: desired.records,
     owned,
@@ -270,10 +280,13 @@ export async function runDriftReport(
   const now = opts.now ?? new Date();
   const result = await runCycle(deps, { apply: false });
   const wb = result.source.healthy ? await runWriteback(deps, { dryRun: true, now }) : undefined;
+  // The writeback half reads NetBox again; when that read fails, its conflicts and stale records are unknown, so
+  // the report must not say "no drift" on the strength of the sync half alone.
+  const source = wb !== undefined && !wb.source.healthy ? wb.source : result.source;
   return buildDriftReport({
     cluster: deps.config.cluster,
     netboxUrl: deps.config.netbox.url,
-    source: result.source,
+    source,
     intents: result.intents,
     issues: result.issues,
     kinds: result.kinds,

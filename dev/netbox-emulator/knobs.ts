@@ -36,6 +36,24 @@ export const knobsSchema = z
     countOffset: z.number().int(),
     /** Faults and page tampering only hit API paths containing this text (null: all). */
     faultPath: z.string().nullable(),
+    /**
+     * Faults and page tampering (all the knobs above and below that inject them) start only after this many more
+     * API requests (of `faultPath`) have been served normally: a fault at request N of a cycle. Counts down.
+     */
+    faultSkip: z.number().int().min(0),
+    /** API requests are refused 403 `Invalid v1 token` / `Invalid v2 token`, as NetBox answers a deleted token. */
+    tokenRevoked: z.boolean(),
+    /** The next N list pages come back with `results: []` (count and next as they were): a page lost on the way. */
+    emptyPageNext: z.number().int().min(0),
+    /** Those pages also say `count: 0` and no `next`: an answer of "nothing here" from a broken cache or proxy. */
+    emptyPageSaysEmpty: z.boolean(),
+    /**
+     * Pages after the first are served as if this many objects had been created (+) or deleted (−) ahead of them
+     * since the first page was read: a page that changes between reads. `count` follows unless
+     * `pageShiftKeepsCount` (as many objects deleted or created elsewhere, so the total stays the same).
+     */
+    pageShift: z.number().int(),
+    pageShiftKeepsCount: z.boolean(),
     /** NetBox PAGINATE_COUNT. */
     paginateCount: z.number().int().min(1),
     /** NetBox MAX_PAGE_SIZE; 0 disables the cap. */
@@ -65,6 +83,12 @@ export function defaultKnobs(): Knobs {
     dropNextLink: false,
     countOffset: 0,
     faultPath: null,
+    faultSkip: 0,
+    tokenRevoked: false,
+    emptyPageNext: 0,
+    emptyPageSaysEmpty: false,
+    pageShift: 0,
+    pageShiftKeepsCount: false,
     paginateCount: 50,
     maxPageSize: 1000,
     enforceGlobalUnique: true,
@@ -107,13 +131,15 @@ export interface StatsSnapshot {
   byStatus: Record<string, number>;
   /** "GET ipam/prefixes 200" → count. */
   byRoute: Record<string, number>;
+  /** List pages the page-tampering knobs changed (count, next, rows). */
+  tamperedPages: number;
 }
 
 export class Stats {
   private data: StatsSnapshot = Stats.empty();
 
   private static empty(): StatsSnapshot {
-    return { total: 0, objectsReturned: 0, byMethod: {}, byEndpoint: {}, byStatus: {}, byRoute: {} };
+    return { total: 0, objectsReturned: 0, byMethod: {}, byEndpoint: {}, byStatus: {}, byRoute: {}, tamperedPages: 0 };
   }
 
   record(method: string, endpoint: string, status: number, objects: number): void {
@@ -125,6 +151,10 @@ export class Stats {
     d.byStatus[String(status)] = (d.byStatus[String(status)] ?? 0) + 1;
     const route = `${method} ${endpoint} ${status}`;
     d.byRoute[route] = (d.byRoute[route] ?? 0) + 1;
+  }
+
+  tampered(): void {
+    this.data.tamperedPages++;
   }
 
   snapshot(): StatsSnapshot {

@@ -37,6 +37,8 @@ export interface ApiRequest {
   headers: IncomingHttpHeaders;
   body: unknown;
   requestId: string;
+  /** Whether faults and page tampering hit this request (the server decides: faultPath, faultSkip). */
+  faults?: boolean;
 }
 
 export interface ApiResponse {
@@ -171,7 +173,18 @@ function shape(ctx: ReprContext, ep: Endpoint, row: Row, params: URLSearchParams
 }
 
 function faultsApply(emu: Emulation, req: ApiRequest): boolean {
-  return emu.knobs.faultPath === null || req.url.pathname.includes(emu.knobs.faultPath);
+  return req.faults ?? (emu.knobs.faultPath === null || req.url.pathname.includes(emu.knobs.faultPath));
+}
+
+/** `pageShift`: the rows as they would stand after objects were created (+) or deleted (−) ahead of this page. */
+function shiftedRows(emu: Emulation, rows: Row[], params: URLSearchParams): { rows: Row[]; count?: number } {
+  const shift = emu.knobs.pageShift;
+  const offset = Number(params.get('offset') ?? '0');
+  if (shift === 0 || !(offset > 0) || params.has('start') || rows.length === 0) return { rows };
+  // Created ahead: the page starts `shift` rows earlier (placeholders stand for the new objects, before `offset`).
+  const shifted =
+    shift > 0 ? [...Array<Row>(Math.min(shift, offset)).fill(rows[0] as Row), ...rows] : rows.slice(-shift);
+  return emu.knobs.pageShiftKeepsCount ? { rows: shifted, count: rows.length } : { rows: shifted };
 }
 
 function listRoute(emu: Emulation, req: ApiRequest, ep: Endpoint, wctx: WriteContext): ApiResponse {
@@ -187,13 +200,22 @@ function listRoute(emu: Emulation, req: ApiRequest, ep: Endpoint, wctx: WriteCon
         applyFilters(emu.store, ep, emu.store.all(ep), params),
         params.get('ordering'),
       );
-      const page = paginate(rows, req.url, emu.knobs);
       const tamper = faultsApply(emu, req);
+      const served = tamper ? shiftedRows(emu, rows, params) : { rows };
+      const page = paginate(served.rows, req.url, emu.knobs);
+      const count = page.count === null ? null : (served.count ?? page.count);
+      const emptied = tamper && emu.knobs.emptyPageNext > 0;
+      if (emptied) emu.knobs.emptyPageNext--;
+      const nothing = emptied && emu.knobs.emptyPageSaysEmpty;
+      const shifted = served.rows !== rows;
+      if (emptied || shifted || (tamper && (emu.knobs.countOffset !== 0 || (emu.knobs.dropNextLink && page.next)))) {
+        emu.stats.tampered();
+      }
       const body = {
-        count: page.count === null ? null : page.count + (tamper ? emu.knobs.countOffset : 0),
-        next: tamper && emu.knobs.dropNextLink ? null : page.next,
+        count: nothing ? 0 : count === null ? null : count + (tamper ? emu.knobs.countOffset : 0),
+        next: nothing || (tamper && emu.knobs.dropNextLink) ? null : page.next,
         previous: page.previous,
-        results: page.rows.map(r => shape(ctx, ep, r, params)),
+        results: emptied ? [] : page.rows.map(r => shape(ctx, ep, r, params)),
       };
       return json(200, body, ep, {}, page.rows.length);
     }

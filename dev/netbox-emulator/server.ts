@@ -8,7 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger } from '../../src/log.ts';
 import type { Logger } from '../../src/log.ts';
-import { newV1Token, newV2Token, tokenVersion } from './auth.ts';
+import { authenticate, newV1Token, newV2Token, NOT_PROVIDED, tokenVersion } from './auth.ts';
 import type { TokenSpec } from './auth.ts';
 import { defaultKnobs, parseKnobPatch, seededRandom, Stats } from './knobs.ts';
 import type { Knobs, StatsSnapshot } from './knobs.ts';
@@ -192,8 +192,18 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
     res.setHeader('API-Version', knobs.apiVersion);
     res.setHeader('Vary', 'Accept, Cookie, Origin');
-    const faults = knobs.faultPath === null || url.pathname.includes(knobs.faultPath);
+    let faults = knobs.faultPath === null || url.pathname.includes(knobs.faultPath);
+    if (faults && knobs.faultSkip > 0) {
+      knobs.faultSkip--;
+      faults = false;
+    }
     const record = (status: number, route: string, objects: number) => emu.stats.record(method, route, status, objects);
+    if (faults && knobs.tokenRevoked) {
+      // What NetBox answers for a token that no longer exists: its own "Invalid vN token", never 401.
+      const outcome = authenticate(req.headers.authorization, []);
+      record(403, 'revoked', 0);
+      return send(403, { detail: outcome.kind === 'failed' ? outcome.detail : NOT_PROVIDED });
+    }
     if (faults && knobs.hangNext > 0) {
       knobs.hangNext--;
       hanging.add(res);
@@ -219,7 +229,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       if (knobs.latencyMs > 0) await sleep(knobs.latencyMs);
       if (!parsed.ok)
         out = { status: parsed.status, body: { detail: parsed.detail }, headers: {}, objects: 0, route: 'body' };
-      else out = handleApi(emu, { method, url, headers: req.headers, body: parsed.value, requestId });
+      else out = handleApi(emu, { method, url, headers: req.headers, body: parsed.value, requestId, faults });
       if (knobs.latencyPerObjectMs > 0 && out.objects > 0) await sleep(knobs.latencyPerObjectMs * out.objects);
       const written = writtenObjects(method, out, parsed.ok ? parsed.value : undefined);
       if (knobs.latencyPerWrittenObjectMs > 0 && written > 0) await sleep(knobs.latencyPerWrittenObjectMs * written);

@@ -64,6 +64,12 @@ export interface RealNetBox {
   reset(): Promise<void>;
   /** Resolves once /api/status/ counts an RQ worker (webhooks are sent then); 10–40 s after start. */
   workerReady(timeoutMs?: number): Promise<void>;
+  /**
+   * Stops PostgreSQL under the running NetBox with a fast shutdown (sessions cut, open transactions rolled back,
+   * as a database failover or restart does) and starts it again on the same port and data after `downMs`; NetBox
+   * reconnects on its own (CONN_HEALTH_CHECKS). Resolves once PostgreSQL accepts connections again.
+   */
+  restartPostgres(opts?: { downMs?: number }): Promise<void>;
   /** Resident memory in KiB of gunicorn (master + workers), the RQ worker, PostgreSQL and Redis. */
   memory(): Record<'gunicorn' | 'rqworker' | 'postgres' | 'redis', number>;
   stop(): Promise<void>;
@@ -236,6 +242,18 @@ export async function startNetBox(opts: StartNetBoxOptions = {}): Promise<RealNe
         (coldSetupMs === undefined ? '' : ` (after a cold set-up of ${Math.round(coldSetupMs / 1000)} s)`),
     );
     const redisProc = redis;
+    const processes: ManagedProcess[] = [gunicorn, rqworker, pgServer.proc];
+    let restarts = 0;
+    const restartPostgres = async (o: { downMs?: number } = {}): Promise<void> => {
+      const old = server;
+      if (old === undefined) throw new Error('PostgreSQL is not running');
+      server = undefined;
+      await old.stop();
+      if (o.downMs) await new Promise(resolve => setTimeout(resolve, o.downMs));
+      const log = join(dir, `postgres-restart-${++restarts}.log`);
+      server = await startPostgres(pg, pgdata, runAs, log, conn.port);
+      processes[2] = server.proc;
+    };
     return {
       url,
       version,
@@ -247,7 +265,8 @@ export async function startNetBox(opts: StartNetBoxOptions = {}): Promise<RealNe
       coldSetupMs,
       postgres: conn,
       dir,
-      processes: [gunicorn, rqworker, pgServer.proc],
+      processes,
+      restartPostgres,
       reset: () => resetDatabase(conn),
       workerReady: (timeoutMs = 90_000) =>
         waitFor(

@@ -96,10 +96,12 @@ export async function startPostgres(
   dataDir: string,
   runAs: RunAs | undefined,
   logFile: string,
+  /** A fixed port (a restart keeps the one its clients know); default a free one, retried on a lost race. */
+  fixedPort?: number,
 ): Promise<PgServer> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const proc = startProcess(
       'postgres',
       join(pg.bin, 'postgres'),
@@ -136,7 +138,7 @@ export async function startPostgres(
     } catch (err) {
       lastError = err;
       await proc.stop();
-      if (!/could not bind|already in use/i.test((err as Error).message)) break;
+      if (fixedPort !== undefined || !/could not bind|already in use/i.test((err as Error).message)) break;
     }
   }
   throw lastError instanceof Error ? lastError : new Error(String(lastError));

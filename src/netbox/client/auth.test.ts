@@ -74,18 +74,35 @@ describe('loadToken', () => {
 describe('403 answers', () => {
   it.each([
     { detail: 'Invalid token', token: V1_TOKEN },
+    { detail: 'Invalid v1 token', token: V1_TOKEN },
     { detail: 'Invalid v2 token', token: V2_TOKEN },
+    { detail: 'Token expired', token: V2_TOKEN },
     { detail: 'Authentication credentials were not provided.', token: V1_TOKEN },
-  ])('"$detail" becomes NetBoxAuthError naming where the token came from', async ({ detail, token }) => {
+  ])('"$detail" becomes NetBoxAuthError saying the token is refused and what to do', async ({ detail, token }) => {
     const client = new NetBoxClient({ url: BASE, token: new NetBoxToken(token, 'env NETBOX_TOKEN') });
     nock(BASE).get('/api/ipam/prefixes/').query(true).reply(403, { detail });
     const err = await client.list('ipam/prefixes', { tag: 'k8s-a' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetBoxAuthError);
     expect(err).toMatchObject({ status: 403, detail, method: 'GET', path: '/api/ipam/prefixes/' });
     expect((err as Error).message).toContain(
-      'check the token in env NETBOX_TOKEN; NetBox answers 403 for a missing, invalid or read-only token',
+      'NetBox no longer accepts the token in env NETBOX_TOKEN (revoked, expired, mistyped or not set): create a ' +
+        'new API token in NetBox and put it in env NETBOX_TOKEN',
     );
     expect((err as Error).message).not.toContain('tag=');
+  });
+
+  it('a permission refusal (the token is accepted) points at the permissions instead', async () => {
+    const client = new NetBoxClient({ url: BASE, token: new NetBoxToken(V1_TOKEN, 'env NETBOX_TOKEN') });
+    nock(BASE)
+      .get('/api/ipam/prefixes/')
+      .query(true)
+      .reply(403, { detail: 'You do not have permission to perform this action.' });
+    const err = await client.list('ipam/prefixes', { tag: 'k8s-a' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetBoxAuthError);
+    expect((err as Error).message).toContain(
+      'check the token in env NETBOX_TOKEN; NetBox answers 403 for a missing, invalid or read-only token',
+    );
+    expect((err as Error).message).not.toContain('no longer accepts');
   });
 
   it('is not retried', async () => {

@@ -104,7 +104,17 @@ function scrubFields(fields: NbFieldErrors, scrub: (t: string) => string): NbFie
   return Object.fromEntries(Object.entries(fields).map(([k, msgs]) => [scrub(k), msgs.map(scrub)]));
 }
 
-function authHint(tokenSource: string, method: string): string {
+/** NetBox's texts for a token it does not know (deleted, mistyped), an expired one, or none at all. */
+const TOKEN_REFUSED = /invalid (v\d )?token|token expired|credentials were not provided|invalid authorization header/i;
+
+function authHint(tokenSource: string, method: string, detail: string | undefined): string {
+  if (detail !== undefined && TOKEN_REFUSED.test(detail)) {
+    // The usual cause in a running daemon: someone revoked or rotated the token. Say so and what to do.
+    return (
+      `NetBox no longer accepts the token in ${tokenSource} (revoked, expired, mistyped or not set): create a new ` +
+      `API token in NetBox and put it in ${tokenSource}; nothing is deleted while NetBox refuses it`
+    );
+  }
   const write =
     method === 'GET' ? '' : '; writes also need a token with write enabled and permission on the object type';
   return `check the token in ${tokenSource}; NetBox answers 403 for a missing, invalid or read-only token${write}`;
@@ -129,7 +139,7 @@ export function errorFromResponse(
   };
   const s = res.status;
   if (s === 401 || s === 403)
-    return new NetBoxAuthError(ctx, { ...details, hint: authHint(opts.tokenSource, ctx.method) });
+    return new NetBoxAuthError(ctx, { ...details, hint: authHint(opts.tokenSource, ctx.method, rawDetail) });
   if (s === 400) return new NetBoxValidationError(ctx, details, bulkErrors);
   if (s === 404) {
     return new NetBoxNotFoundError(ctx, {
