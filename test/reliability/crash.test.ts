@@ -43,6 +43,11 @@ import type { AllocationState } from './crash-writeback.ts';
 
 const SEED = envInt('RELIABILITY_SEED', 15);
 const TRIALS = envInt('RELIABILITY_CRASH_TRIALS', 25);
+/**
+ * A writeback trial on real NetBox takes 30–75 s (two daemon starts, NetBox's ~25 ms per object written, the clean
+ * run and the reference run): the project's 10-minute test timeout would cut 25 trials short.
+ */
+const WRITEBACK_TIMEOUT_MS = TRIALS * 120_000 + 120_000;
 
 describe('crash consistency: SIGKILL during apply', () => {
   let crash: ApplyLabEstate;
@@ -185,132 +190,136 @@ describe('crash consistency: SIGKILL during writeback (real NetBox)', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it(`${TRIALS} kills at random moments of a writeback, each followed by one clean run: no record lost or twice`, async () => {
-    const rng = prng(SEED + 1);
-    const tally = {
-      kills: 0,
-      midJob: 0,
-      midWrite: 0,
-      partial: 0,
-      lost: 0,
-      dup: 0,
-      wrongDel: 0,
-      unmarked: 0,
-      mism: 0,
-      racedKilled: 0,
-    };
-    const problems: string[] = [];
-    for (let t = 0; t < TRIALS; t++) {
-      const liveBefore = crash.liveKeys(state);
-      const m = wbMutation(rng, state, t === 0 ? 3 : 1);
-      commitWb(state, m);
-      for (const side of [crash, ref]) await side.write(state, m);
-      const live = crash.liveKeys(state);
+  it(
+    `${TRIALS} kills at random moments of a writeback, each followed by one clean run: no record lost or twice`,
+    async () => {
+      const rng = prng(SEED + 1);
+      const tally = {
+        kills: 0,
+        midJob: 0,
+        midWrite: 0,
+        partial: 0,
+        lost: 0,
+        dup: 0,
+        wrongDel: 0,
+        unmarked: 0,
+        mism: 0,
+        racedKilled: 0,
+      };
+      const problems: string[] = [];
+      for (let t = 0; t < TRIALS; t++) {
+        const liveBefore = crash.liveKeys(state);
+        const m = wbMutation(rng, state, t === 0 ? 3 : 1);
+        commitWb(state, m);
+        for (const side of [crash, ref]) await side.write(state, m);
+        const live = crash.liveKeys(state);
 
-      const t0 = Date.now();
-      const refWrite = { ms: 0 };
-      const refRun = await ref.writeback(refWrite);
-      const refMs = Date.now() - t0;
-      const refAfter = await recordSnapshot(ref);
+        const t0 = Date.now();
+        const refWrite = { ms: 0 };
+        const refRun = await ref.writeback(refWrite);
+        const refMs = Date.now() - t0;
+        const refAfter = await recordSnapshot(ref);
 
-      const before = await recordSnapshot(crash);
-      const port = await freePort();
-      const config = writeLabConfig(crash.lab, dir, {
-        port,
-        schedule: { sync: false, writeback: { every: '1h' }, drift: false },
-        writeback: { gracePeriodMinutes: 0 },
-      });
-      // Mostly uniform over the reference's write time after the plan line (the bulk writes), sometimes uniform
-      // over the whole run from the job's start (kills while reading too).
-      const at =
-        rng() < 0.2
-          ? { count: 0, delayMs: Math.floor(rng() * refMs) }
-          : { count: 1, delayMs: Math.floor(rng() * refWrite.ms * 1.2) };
-      const kill = await killDuringJob(
-        config,
-        { DAEMON_NETBOX_TOKEN: crash.lab.netbox.tokens.v2, KUBECONFIG: inject('kubeconfigPath') },
-        port,
-        'writeback',
-        { ...at, isWork: l => l.msg === 'writeback planned' },
-      );
-      const atKill = await recordSnapshot(crash);
-      const partial = !sameRecords(atKill, before) && !sameRecords(atKill, refAfter);
+        const before = await recordSnapshot(crash);
+        const port = await freePort();
+        const config = writeLabConfig(crash.lab, dir, {
+          port,
+          schedule: { sync: false, writeback: { every: '1h' }, drift: false },
+          writeback: { gracePeriodMinutes: 0 },
+        });
+        // Mostly uniform over the reference's write time after the plan line (the bulk writes), sometimes uniform
+        // over the whole run from the job's start (kills while reading too).
+        const at =
+          rng() < 0.2
+            ? { count: 0, delayMs: Math.floor(rng() * refMs) }
+            : { count: 1, delayMs: Math.floor(rng() * refWrite.ms * 1.2) };
+        const kill = await killDuringJob(
+          config,
+          { DAEMON_NETBOX_TOKEN: crash.lab.netbox.tokens.v2, KUBECONFIG: inject('kubeconfigPath') },
+          port,
+          'writeback',
+          { ...at, isWork: l => l.msg === 'writeback planned' },
+        );
+        const atKill = await recordSnapshot(crash);
+        const partial = !sameRecords(atKill, before) && !sameRecords(atKill, refAfter);
 
-      let recovery = await crash.writeback();
-      // A killed process's last bulk request still runs to its end inside NetBox: a clean run started at once may
-      // race it (seen on real NetBox: its creates refused as duplicates of the rows that request committed). That
-      // run reports them per object; the run after must then be clean.
-      if ((recovery.report?.results ?? []).some(r => r.outcome !== 'applied')) {
-        tally.racedKilled++;
-        recovery = await crash.writeback();
-      }
-      const after = await recordSnapshot(crash);
-      const cmp = compareWriteback(live, liveBefore, { before, after }, refAfter);
-      const refLive = [...refAfter].filter(([, rows]) => rows.some(r => !r.stale)).map(([k]) => k);
+        let recovery = await crash.writeback();
+        // A killed process's last bulk request still runs to its end inside NetBox: a clean run started at once may
+        // race it (seen on real NetBox: its creates refused as duplicates of the rows that request committed). That
+        // run reports them per object; the run after must then be clean.
+        if ((recovery.report?.results ?? []).some(r => r.outcome !== 'applied')) {
+          tally.racedKilled++;
+          recovery = await crash.writeback();
+        }
+        const after = await recordSnapshot(crash);
+        const cmp = compareWriteback(live, liveBefore, { before, after }, refAfter);
+        const refLive = [...refAfter].filter(([, rows]) => rows.some(r => !r.stale)).map(([k]) => k);
 
-      tally.kills++;
-      if (kill.midJob) tally.midJob++;
-      if (kill.midJob && kill.workLines > 0) tally.midWrite++;
-      if (partial) tally.partial++;
-      tally.lost += cmp.lost.length;
-      tally.dup += cmp.duplicated.length;
-      tally.wrongDel += cmp.wronglyDeleted.length;
-      tally.unmarked += cmp.unmarked.length;
-      tally.mism += cmp.mismatched.length;
-      const failed = (recovery.report?.results ?? []).filter(r => r.outcome !== 'applied');
-      const refFailed = (refRun.report?.results ?? []).filter(r => r.outcome !== 'applied');
-      if (failed.length + refFailed.length > 0 || !recovery.source.healthy) {
-        problems.push(`trial ${t}: recovery failures ${failed.length}, reference failures ${refFailed.length}`);
-      }
-      // The reference itself must be right, or the comparison proves nothing.
-      if (refLive.length !== live.size || refLive.some(k => !live.has(k))) {
-        problems.push(
-          `trial ${t}: reference holds ${refLive.length} live records, the allocations call for ${live.size}`,
+        tally.kills++;
+        if (kill.midJob) tally.midJob++;
+        if (kill.midJob && kill.workLines > 0) tally.midWrite++;
+        if (partial) tally.partial++;
+        tally.lost += cmp.lost.length;
+        tally.dup += cmp.duplicated.length;
+        tally.wrongDel += cmp.wronglyDeleted.length;
+        tally.unmarked += cmp.unmarked.length;
+        tally.mism += cmp.mismatched.length;
+        const failed = (recovery.report?.results ?? []).filter(r => r.outcome !== 'applied');
+        const refFailed = (refRun.report?.results ?? []).filter(r => r.outcome !== 'applied');
+        if (failed.length + refFailed.length > 0 || !recovery.source.healthy) {
+          problems.push(`trial ${t}: recovery failures ${failed.length}, reference failures ${refFailed.length}`);
+        }
+        // The reference itself must be right, or the comparison proves nothing.
+        if (refLive.length !== live.size || refLive.some(k => !live.has(k))) {
+          problems.push(
+            `trial ${t}: reference holds ${refLive.length} live records, the allocations call for ${live.size}`,
+          );
+        }
+        const bad = Object.entries(cmp).filter(([, v]) => (v as string[]).length > 0);
+        if (bad.length > 0) problems.push(`trial ${t}: ${JSON.stringify(Object.fromEntries(bad))}`);
+        debug(
+          `[crash/writeback] trial ${t} ${describeWb(m)}: ref ${refMs} ms, writes ${refWrite.ms} ms (${JSON.stringify(refRun.plan?.summary)}), kill at +${kill.afterStartMs} ms, midJob=${kill.midJob} planned=${kill.workLines} partial=${partial} recovery=${JSON.stringify(recovery.plan?.summary)}`,
         );
       }
-      const bad = Object.entries(cmp).filter(([, v]) => (v as string[]).length > 0);
-      if (bad.length > 0) problems.push(`trial ${t}: ${JSON.stringify(Object.fromEntries(bad))}`);
-      debug(
-        `[crash/writeback] trial ${t} ${describeWb(m)}: ref ${refMs} ms, writes ${refWrite.ms} ms (${JSON.stringify(refRun.plan?.summary)}), kill at +${kill.afterStartMs} ms, midJob=${kill.midJob} planned=${kill.workLines} partial=${partial} recovery=${JSON.stringify(recovery.plan?.summary)}`,
-      );
-    }
 
-    // Both labs run on until nothing is left to do: the same records, exactly, with no stale one left.
-    for (const side of [crash, ref]) {
-      for (let i = 0; i < 3 && ((await side.writeback()).plan?.changes.length ?? 0) > 0; i++);
-    }
-    const [finalCrash, finalRef] = [await recordSnapshot(crash), await recordSnapshot(ref)];
-    const finalSame = sameRecords(finalCrash, finalRef);
-    recordFigures(inject('reliabilityFigures'), [
-      {
-        suite: 'crash',
-        scenario: `SIGKILL during writeback (${crash.lab.netbox.kind} NetBox), one clean run`,
-        trials: TRIALS,
-        faults: tally.kills,
-        lost: tally.lost,
-        duplicated: tally.dup,
-        wronglyDeleted: tally.wrongDel,
-        seed: SEED,
-        extra: {
-          midJob: tally.midJob,
-          midWrite: tally.midWrite,
-          partialState: tally.partial,
-          unmarked: tally.unmarked,
-          mismatched: tally.mism,
-          recoveryRacedKilledRequest: tally.racedKilled,
-          finalRecords: finalCrash.size,
-          finalSame: String(finalSame),
+      // Both labs run on until nothing is left to do: the same records, exactly, with no stale one left.
+      for (const side of [crash, ref]) {
+        for (let i = 0; i < 3 && ((await side.writeback()).plan?.changes.length ?? 0) > 0; i++);
+      }
+      const [finalCrash, finalRef] = [await recordSnapshot(crash), await recordSnapshot(ref)];
+      const finalSame = sameRecords(finalCrash, finalRef);
+      recordFigures(inject('reliabilityFigures'), [
+        {
+          suite: 'crash',
+          scenario: `SIGKILL during writeback (${crash.lab.netbox.kind} NetBox), one clean run`,
+          trials: TRIALS,
+          faults: tally.kills,
+          lost: tally.lost,
+          duplicated: tally.dup,
+          wronglyDeleted: tally.wrongDel,
+          seed: SEED,
+          extra: {
+            midJob: tally.midJob,
+            midWrite: tally.midWrite,
+            partialState: tally.partial,
+            unmarked: tally.unmarked,
+            mismatched: tally.mism,
+            recoveryRacedKilledRequest: tally.racedKilled,
+            finalRecords: finalCrash.size,
+            finalSame: String(finalSame),
+          },
         },
-      },
-    ]);
-    expect(problems).toEqual([]);
-    expect({ lost: tally.lost, dup: tally.dup, wrongDel: tally.wrongDel, unmarked: tally.unmarked }).toEqual({
-      lost: 0,
-      dup: 0,
-      wrongDel: 0,
-      unmarked: 0,
-    });
-    expect(finalSame).toBe(true);
-    if (TRIALS >= 10) expect(tally.midWrite).toBeGreaterThanOrEqual(Math.ceil(TRIALS / 5));
-  });
+      ]);
+      expect(problems).toEqual([]);
+      expect({ lost: tally.lost, dup: tally.dup, wrongDel: tally.wrongDel, unmarked: tally.unmarked }).toEqual({
+        lost: 0,
+        dup: 0,
+        wrongDel: 0,
+        unmarked: 0,
+      });
+      expect(finalSame).toBe(true);
+      if (TRIALS >= 10) expect(tally.midWrite).toBeGreaterThanOrEqual(Math.ceil(TRIALS / 5));
+    },
+    WRITEBACK_TIMEOUT_MS,
+  );
 });
