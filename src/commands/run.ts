@@ -128,7 +128,9 @@ export async function runDaemon(opts: RunOptions, inject: RunInjections = {}): P
     debounceMs: debounceMsOf(first),
     logger,
   });
-  const server = await startHttpServer({
+  // The signal handler is in place before the server says it listens: a SIGTERM right after that line must not
+  // meet Node's default action (exit by signal, code null) before the handler is registered.
+  const serverStarting = startHttpServer({
     daemon,
     address: first.server.address,
     port: first.server.port,
@@ -140,15 +142,16 @@ export async function runDaemon(opts: RunOptions, inject: RunInjections = {}): P
     logger,
   });
   latestDrift.onReport = report => daemon.metrics.driftReport(report);
+  const watches: WatchSet[] = [];
   const stopped = onShutdownSignal(logger, async () => {
     await Promise.all(watches.map(w => w.stop()));
     const finished = await daemon.stop(durationMsOrDefault(first));
-    await server.close();
+    await (await serverStarting).close();
     for (const r of runtimes) r.kube.close();
     logger.info({ finished }, 'stopped');
     return finished ? 0 : 1;
   });
-  const watches: WatchSet[] = [];
+  const server = await serverStarting;
   // A signal while the scheduler still starts (Redis refusing the password keeps BullMQ waiting) ends the run
   // with the shutdown's exit code, instead of leaving the start pending until the process drains.
   const start = await Promise.race([daemon.start().then(() => undefined), stopped.then(code => ({ code }))]);

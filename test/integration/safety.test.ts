@@ -403,7 +403,9 @@ describe('apiserver failures', () => {
       const kube = new DiesAfterFirstWrite({ kubeconfigYaml: adminKubeconfig(`https://127.0.0.1:${proxy.port}`) });
       try {
         // One write at a time, so that "after the first write" leaves exactly one done, one failed, one not tried.
-        const result = await cycleWith({ ...lab, config: { ...lab.config, apply: { concurrency: 1 } } }, kube);
+        // (Set on the lab itself: spreading a lab reads its `emulator` getter, which throws on real NetBox.)
+        lab.config = { ...lab.config, apply: { ...lab.config.apply, concurrency: 1 } };
+        const result = await cycleWith(lab, kube);
         expect(result.apply?.results.map(r => `${r.outcome} ${r.change.name}`)).toEqual([
           `applied p1-${c}`,
           `failed p2-${c}`,
