@@ -186,7 +186,9 @@ export class QueueScheduler implements Scheduler {
       if (!outcome.ok) throw new Error(outcome.reason ?? `${type} of ${cluster} did not succeed`);
       return outcome.summary;
     } catch (err) {
-      if (err instanceof AlreadyRunningError) return this.#later(job, token, err.message);
+      // `return await`, not `return`: the finally below awaits the lock release first, and a returned promise that
+      // rejects (DelayedError, by design) while nobody awaits it yet is an unhandled rejection that ends the process.
+      if (err instanceof AlreadyRunningError) return await this.#later(job, token, err.message);
       throw err;
     } finally {
       await lock.release();
