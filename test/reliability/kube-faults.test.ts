@@ -451,8 +451,19 @@ class RestartingClient extends KubeClient {
 
   override async apply(rt: ResourceType, obj: K8sObject, opts?: ApplyOptions): Promise<K8sObject> {
     const out = await super.apply(rt, obj, opts);
-    if (++this.writes === this.at) this.restarted = this.restart();
+    this.#wrote();
     return out;
+  }
+
+  // Creates are POSTs of their own (apply.ts), so they count as writes too.
+  override async create(rt: ResourceType, obj: K8sObject, opts?: CreateOptions): Promise<K8sObject> {
+    const out = await super.create(rt, obj, opts);
+    this.#wrote();
+    return out;
+  }
+
+  #wrote(): void {
+    if (++this.writes === this.at) this.restarted = this.restart();
   }
 }
 

@@ -117,6 +117,15 @@ export class NetBoxApi {
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
       throw new NetBoxProtocolError('a list response without a numeric `count`', this.#ctx('GET', ep));
     }
+    // One row was asked for: a page that counts objects but holds none was emptied on its way (a proxy, a cache),
+    // and its count is no more to be trusted than its rows.
+    const results = (body as { results?: unknown }).results;
+    if (!Array.isArray(results) || (count > 0 && results.length === 0)) {
+      throw new NetBoxProtocolError(
+        `a page that counts ${count} objects but holds ${Array.isArray(results) ? 'none' : 'no results array'}`,
+        this.#ctx('GET', ep),
+      );
+    }
     return count;
   }
 

@@ -15,9 +15,17 @@ describe('count', () => {
         count: 4321,
         next: `${BASE}/api/ipam/ip-addresses/?limit=1&offset=1`,
         previous: null,
-        results: [],
+        results: [{ id: 1 }],
       });
     expect(await client.count('ipam/ip-addresses', { tag: ['k8s-ippool-sync', 'k8s-lab'] })).toBe(4321);
+  });
+
+  it('a page that counts objects but holds none (emptied on its way) is a protocol error', async () => {
+    const { client } = testClient();
+    nock(BASE).get('/api/ipam/prefixes/').query(true).reply(200, { count: 7, next: null, previous: null, results: [] });
+    await expect(client.count('ipam/prefixes', {})).rejects.toBeInstanceOf(NetBoxProtocolError);
+    nock(BASE).get('/api/ipam/prefixes/').query(true).reply(200, { count: 0, next: null, previous: null, results: [] });
+    expect(await client.count('ipam/prefixes', {})).toBe(0);
   });
 
   it('a page without a numeric count is a protocol error, never a zero', async () => {
