@@ -208,7 +208,13 @@ function listRoute(emu: Emulation, req: ApiRequest, ep: Endpoint, wctx: WriteCon
       if (emptied) emu.knobs.emptyPageNext--;
       const nothing = emptied && emu.knobs.emptyPageSaysEmpty;
       const shifted = served.rows !== rows;
-      if (emptied || shifted || (tamper && (emu.knobs.countOffset !== 0 || (emu.knobs.dropNextLink && page.next)))) {
+      // Emptying a page that held nothing (and already said so) changes nothing: it is not counted as tampering.
+      const emptiedSomething = emptied && (page.rows.length > 0 || (nothing && count !== 0 && count !== null));
+      if (
+        emptiedSomething ||
+        shifted ||
+        (tamper && (emu.knobs.countOffset !== 0 || (emu.knobs.dropNextLink && page.next)))
+      ) {
         emu.stats.tampered();
       }
       const body = {
