@@ -349,22 +349,24 @@ describe('run: schedule, server, redis and their environment overrides', () => {
 
 describe('loadConfig refuses what YAML cannot expand', () => {
   it('an alias bomb is a config issue with the path, not a throw (found by test/reliability/bad-config.test.ts)', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 8; i++) {
       const prev = String.fromCharCode(96 + i);
       const name = String.fromCharCode(97 + i);
       levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
     }
-    const file = join(mkdtempSync(join(tmpdir(), 'nbsync-config-')), 'bomb.yaml');
-    writeFileSync(file, `${levels.join('\n')}\ncluster: lab\n`);
-    const result = await loadConfig(file, {});
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    expect(result.issues.map(i => i.subject)).toEqual([{ type: 'config', path: file }]);
-    expect(result.issues[0]?.reason).toContain('YAML cannot be read: Excessive alias count');
+    const dir = await mkdtemp(join(tmpdir(), 'nbsync-config-'));
+    try {
+      const file = join(dir, 'bomb.yaml');
+      await writeFile(file, `${levels.join('\n')}\ncluster: lab\n`);
+      const result = await loadConfig(file, {});
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.issues.map(i => i.subject)).toEqual([{ type: 'config', path: file }]);
+      expect(result.issues[0]?.reason).toContain('YAML cannot be read: Excessive alias count');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
