@@ -22,17 +22,8 @@ import type { Lab } from '../support/e2e.ts';
 export const POOL: ResourceType = RESOURCES.calicoIpPool;
 export const POOLS_PATH = '/apis/projectcalico.org/v3/ippools';
 
-/** mulberry32: small, seeded, good enough to pick victims and moments reproducibly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The suites' one seeded generator (mulberry32). */
+export { prng } from './crash-support.ts';
 
 /** An admin request that must answer one of `ok` (default 2xx). */
 export async function adminCall(
